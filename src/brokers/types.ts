@@ -1,0 +1,149 @@
+/**
+ * The broker contract: every adapter (memory, redis, kafka, …) implements exactly this, and the shared
+ * suite in test/contract/ checks each adapter against the capabilities it declares.
+ *
+ * Consumption is pull-based: a Subscription is an async iterator of batches, and an adapter fetches the
+ * next batch only when the consumer asks for it. Back-pressure therefore needs no extra machinery: a
+ * consumer that stops pulling stops delivery (bounded by the adapter's small prefetch).
+ */
+
+/** Header that carries the producer-assigned message id; the worker uses it as `msg_id`. */
+export const HEADER_MSG_ID = 'heroflow-msg-id';
+
+export interface Message {
+  topic: string;
+  key?: string;
+  value: Uint8Array;
+  headers?: Record<string, string>;
+  /** Producer time in epoch milliseconds; adapters fill it in when absent. */
+  timestamp?: number;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** A position to start reading from, returned by `onAssign` when offsets are kept outside the broker. */
+export interface StartPosition extends TopicPartition {
+  /** Next offset to read; `'earliest'` when the stored position is unknown. */
+  offset: bigint | 'earliest';
+}
+
+export interface Delivery extends Message {
+  /** Broker-native position as text: "lib.server.game/3@1042", a stream id, a delivery tag. */
+  id: string;
+  /** Partition number; 0 for brokers without partitions. */
+  partition: number;
+  /** Offset within the partition, for brokers with positions (Kafka, memory, streams sequence). */
+  offset?: bigint;
+  /** Always set: the broker's timestamp, or the arrival time when the broker has none. */
+  timestamp: number;
+  /** True when the broker says (or the adapter knows) this message was delivered before. */
+  redelivered: boolean;
+  /** Acknowledge this one message (same as `subscription.commit([this])`). */
+  ack(): Promise<void>;
+  /** Give the message back: redeliver it (default) or drop / dead-letter it with `requeue: false`. */
+  nack(opts?: { requeue?: boolean }): Promise<void>;
+}
+
+export interface Capabilities {
+  /** What a consumer can rely on when it crashes before acking. */
+  delivery: 'at-most-once' | 'at-least-once';
+  /**
+   * How members of one group share a topic: `queue` = each message to one member of the group;
+   * `broadcast` = every subscriber gets every message (Redis Pub/Sub), groups mean nothing.
+   */
+  groups: 'queue' | 'broadcast';
+  /** Modes `subscribe` accepts. */
+  modes: ReadonlyArray<SubscribeMode>;
+  /** Where order holds: per partition, per key, nowhere. */
+  ordering: 'partition' | 'key' | 'none';
+  /** Messages published while no consumer listens are kept for later consumers. */
+  persistence: boolean;
+  /** Uncommitted messages are re-delivered after a consumer crash or leave. */
+  replay: boolean;
+  /** Deliveries carry offsets stable across redeliveries (usable to name output files). */
+  positions: boolean;
+  /** `from: 'earliest'` reads what was published before the subscription existed. */
+  rewind: boolean;
+  /** Message headers survive the round trip (otherwise an envelope carries the id). */
+  headers: boolean;
+}
+
+export type SubscribeMode = 'shared' | 'broadcast' | 'key_shared';
+
+export interface SubscribeOptions {
+  topics: string[];
+  /** Consumer group; members of one group share the work (mode `shared`). */
+  group: string;
+  /** Where a group with no committed position starts. Default `latest` (Kafka's default). */
+  from?: 'earliest' | 'latest';
+  mode?: SubscribeMode;
+  /** Largest batch one `next()` returns. */
+  maxBatch?: number;
+  /** Longest a `next()` waits to fill a batch once at least one message is there. */
+  maxWaitMs?: number;
+  /** Stable name of this member (worker id); generated when absent. */
+  consumerId?: string;
+  /**
+   * Called when partitions are assigned. Return start positions to seek to when offsets are kept
+   * outside the broker (batch mode); return nothing to use the group's committed offsets.
+   */
+  onAssign?: (partitions: TopicPartition[]) => Promise<StartPosition[] | undefined> | StartPosition[] | undefined;
+  /**
+   * Called before partitions are taken away (rebalance, close). The adapter stops fetching them first;
+   * the consumer flushes and commits what it holds of them, and must drop the rest.
+   */
+  onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
+}
+
+export interface Subscription extends AsyncIterable<Delivery[]> {
+  /**
+   * Mark these deliveries processed. For offset brokers the committed position of a partition advances
+   * only over a contiguous run of processed offsets: an out-of-order commit never acknowledges a message
+   * that is still in flight. For queue brokers it acks each delivery.
+   */
+  commit(deliveries: Delivery[]): Promise<void>;
+  /** Partitions currently owned by this member. */
+  assignment(): TopicPartition[];
+  /** Stop fetching, run `onRevoke`, leave the group. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+}
+
+export interface Broker {
+  /** The URL it was opened with, credentials redacted. */
+  readonly url: string;
+  readonly capabilities: Capabilities;
+  /** Publish a batch; resolves when the broker has accepted every message of it. */
+  publish(messages: Message[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Subscription;
+  /** Create topics that are missing (no-op for brokers without topics). */
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  /** Close every subscription and connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  /** Partition count for topics the broker creates; per topic, falling back to `defaultPartitions`. */
+  partitions?: Record<string, number>;
+  defaultPartitions?: number;
+  /** Client name shown by the broker (Kafka client.id, AMQP connection name). */
+  clientId?: string;
+  /** Bounded connect retry before HF_BROKER_UNREACHABLE. */
+  connectTimeoutMs?: number;
+  /** Where adapters report reconnects and other once-per-event facts. */
+  log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Upstream's partition counts (py-superhero-dataflow lib/utils/kafka/config.py). */
+export const UPSTREAM_PARTITIONS: Record<string, number> = {
+  'lib.server.lobby': 2,
+  'lib.server.game': 4,
+  'client.__main__': 1,
+};

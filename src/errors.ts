@@ -1,0 +1,38 @@
+/**
+ * One error type for the whole project, with a stable code from a closed list.
+ * `docs/errors.md` documents every code; test/errors.test.ts keeps the two in step.
+ * The message says what was wrong and what to do about it.
+ */
+export const ERROR_CODES = {
+  HF_CONFIG_INVALID: 'A setting (flag or environment variable) has a value that is not allowed.',
+  HF_USAGE: 'The command line could not be parsed (unknown flag, missing argument).',
+  HF_BROKER_URL: 'A broker URL has a scheme no adapter handles, or a malformed host/port.',
+  HF_BROKER_UNREACHABLE: 'The broker did not answer within the bounded connect retry.',
+  HF_BROKER_CLOSED: 'An operation was attempted on a broker or subscription that was closed.',
+  HF_BROKER_UNSUPPORTED: 'The adapter cannot do what was asked (see its declared capabilities).',
+  HF_STORAGE_URL: 'An output URL has a scheme no storage handles.',
+  HF_STORAGE_IO: 'Writing or reading output failed.',
+  HF_STATE_URL: 'A state store URL has a scheme no store handles.',
+  HF_ROSTER_INVALID: 'A hero roster file could not be read or is not in the superhero API format.',
+  HF_MESSAGE_INVALID: 'A message in a stream is malformed (not JSON, missing fields, wrong types).',
+  HF_SERVICE_MISSING: 'A test or command needs a server that is not running.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class HeroflowError extends Error {
+  readonly code: ErrorCode;
+  /** Process exit code a CLI should use when this error ends a command. */
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HeroflowError';
+    this.code = code;
+    this.exitCode = options?.exitCode ?? (code === 'HF_CONFIG_INVALID' || code === 'HF_USAGE' ? 2 : 1);
+  }
+}
+
+export function isHeroflowError(err: unknown, code?: ErrorCode): err is HeroflowError {
+  return err instanceof HeroflowError && (code === undefined || err.code === code);
+}
