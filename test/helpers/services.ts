@@ -1,0 +1,50 @@
+/**
+ * Real servers for tests. URLs come from the environment (scripts/services.sh prints them; the defaults
+ * are what it starts). A suite whose server is absent is skipped with a visible reason, unless
+ * HEROFLOW_REQUIRE_SERVICES=1 (set by .ci/run), which turns that skip into a failure.
+ */
+import net from 'node:net';
+
+export const SERVICE_URLS = {
+  redis: process.env.HEROFLOW_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+  rabbitmq: process.env.HEROFLOW_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  nats: process.env.HEROFLOW_NATS_URL ?? 'nats://127.0.0.1:4222',
+  mqtt: process.env.HEROFLOW_MQTT_URL ?? 'mqtt://127.0.0.1:1883',
+  kafka: process.env.HEROFLOW_KAFKA_URL ?? 'kafka://127.0.0.1:9092',
+} as const;
+
+export type ServiceName = keyof typeof SERVICE_URLS;
+
+export const servicesRequired = process.env.HEROFLOW_REQUIRE_SERVICES === '1';
+
+function hostPort(url: string): { host: string; port: number } {
+  const u = new URL(url.split(',')[0]);
+  return { host: u.hostname || '127.0.0.1', port: Number(u.port) };
+}
+
+function portOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * `false` when the service answers; otherwise the skip reason for node:test (`{ skip: reason }`).
+ * Throws when services are required, so a missing server fails the suite instead of hiding it.
+ */
+export async function skipUnlessService(name: ServiceName): Promise<false | string> {
+  const url = SERVICE_URLS[name];
+  const { host, port } = hostPort(url);
+  if (await portOpen(host, port)) return false;
+  const reason = `${name} is not reachable at ${url}; start it with: scripts/services.sh up ${name}`;
+  if (servicesRequired) throw new Error(`HEROFLOW_REQUIRE_SERVICES=1 but ${reason}`);
+  console.log(`# SKIP ${reason}`);
+  return reason;
+}
