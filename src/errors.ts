@@ -20,6 +20,17 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** Codes that mean "what you gave me is wrong": the CLI exits 2 for them, 1 for the rest. */
+export const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'HF_CONFIG_INVALID',
+  'HF_USAGE',
+  'HF_BROKER_URL',
+  'HF_BROKER_UNSUPPORTED',
+  'HF_STORAGE_URL',
+  'HF_STATE_URL',
+  'HF_ROSTER_INVALID',
+]);
+
 export class HeroflowError extends Error {
   readonly code: ErrorCode;
   /** Process exit code a CLI should use when this error ends a command. */
@@ -29,7 +40,7 @@ export class HeroflowError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HeroflowError';
     this.code = code;
-    this.exitCode = options?.exitCode ?? (code === 'HF_CONFIG_INVALID' || code === 'HF_USAGE' ? 2 : 1);
+    this.exitCode = options?.exitCode ?? (BAD_INPUT_CODES.has(code) ? 2 : 1);
   }
 }
 
