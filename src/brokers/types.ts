@@ -63,6 +63,12 @@ export interface Capabilities {
   persistence: boolean;
   /** Uncommitted messages are re-delivered after a consumer crash or leave. */
   replay: boolean;
+  /**
+   * `redelivered` is reliably `true` on every message handed out before (after a nack, or after a member
+   * left without committing). `false` when the adapter cannot tell, e.g. Kafka: a new member cannot know
+   * which offsets a crashed one had fetched. Either way `redelivered: true` is never set on a first delivery.
+   */
+  redeliveryFlag: boolean;
   /** Deliveries carry offsets stable across redeliveries (usable to name output files). */
   positions: boolean;
   /** `from: 'earliest'` reads what was published before the subscription existed. */
@@ -90,7 +96,9 @@ export interface SubscribeOptions {
    * Called when partitions are assigned. Return start positions to seek to when offsets are kept
    * outside the broker (batch mode); return nothing to use the group's committed offsets.
    */
-  onAssign?: (partitions: TopicPartition[]) => Promise<StartPosition[] | undefined> | StartPosition[] | undefined;
+  onAssign?: (
+    partitions: TopicPartition[],
+  ) => Promise<StartPosition[] | undefined> | StartPosition[] | undefined;
   /**
    * Called before partitions are taken away (rebalance, close). The adapter stops fetching them first;
    * the consumer flushes and commits what it holds of them, and must drop the rest.
@@ -98,7 +106,20 @@ export interface SubscribeOptions {
   onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
 }
 
+/**
+ * Every `[Symbol.asyncIterator]()` iterates the same stream: leaving a `for await` early (break, return)
+ * ends that loop only and does not close the subscription, so a commit after the loop still counts; call
+ * `close()` to leave the group. Once closed, a pending or later `next()` resolves `{ done: true }`.
+ * `next()` yields a non-empty batch of at most `maxBatch` deliveries; it blocks while there is nothing.
+ */
 export interface Subscription extends AsyncIterable<Delivery[]> {
+  /**
+   * Resolves once the subscription is live: subscribed, its first assignment done and `latest` positions
+   * fixed, so that everything published from then on reaches it (or its group). Publishing before `ready()`
+   * may lose messages on brokers without persistence. Rejects when the subscription cannot start
+   * (HF_BROKER_UNSUPPORTED mode, HF_BROKER_CLOSED, HF_BROKER_UNREACHABLE).
+   */
+  ready(): Promise<void>;
   /**
    * Mark these deliveries processed. For offset brokers the committed position of a partition advances
    * only over a contiguous run of processed offsets: an out-of-order commit never acknowledges a message

@@ -1,0 +1,48 @@
+/**
+ * URL → broker adapter. Adapters load lazily, so `memory://` never pulls in kafkajs or amqplib.
+ * Adding an adapter is one line in ADAPTERS: its module exports `open(url, options): Promise<Broker>`.
+ */
+import { HeroflowError } from '../errors.js';
+import type { Broker, BrokerOptions } from './types.js';
+import { redactUrl } from './util/redact-url.js';
+
+export type OpenBroker = (url: string, options: BrokerOptions) => Promise<Broker>;
+type AdapterModule = { open: OpenBroker };
+
+/** Scheme (without ':') → adapter module. */
+const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
+  memory: () => import('./memory.js'),
+};
+
+/** Schemes with an adapter, for messages and `--help`. */
+export function brokerSchemes(): string[] {
+  return Object.keys(ADAPTERS).sort();
+}
+
+function urlError(url: string, problem: string, cause?: unknown): HeroflowError {
+  return new HeroflowError(
+    'HF_BROKER_URL',
+    `Broker URL '${redactUrl(url)}' ${problem}. Set --broker / HEROFLOW_BROKER to a URL with one of the ` +
+      `schemes ${brokerSchemes()
+        .map((s) => `${s}://`)
+        .join(', ')} (e.g. memory:// or redis://127.0.0.1:6379/0).`,
+    { cause },
+  );
+}
+
+/** Open a broker by URL. Throws HF_BROKER_URL for an unknown scheme or a malformed URL. */
+export async function openBroker(url: string, options: BrokerOptions = {}): Promise<Broker> {
+  const match = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
+  if (!match) throw urlError(url, 'has no scheme');
+  const scheme = match[1].toLowerCase();
+  const load = Object.hasOwn(ADAPTERS, scheme) ? ADAPTERS[scheme] : undefined;
+  if (!load) throw urlError(url, `has the scheme '${scheme}:', which no adapter handles`);
+  try {
+    // Kafka-style multi-host lists (h1:9092,h2:9092) are not one URL; the first host stands for the syntax.
+    new URL(url.trim().split(',')[0]);
+  } catch (cause) {
+    throw urlError(url, 'is malformed', cause);
+  }
+  const adapter = await load();
+  return adapter.open(url.trim(), options);
+}

@@ -1,0 +1,72 @@
+/**
+ * Bounded connect retry shared by adapters: a broker that is still starting (CI, `services.sh up`) gets a
+ * few seconds, and one that is absent ends in a clear HF_BROKER_UNREACHABLE instead of a hang or a raw
+ * ECONNREFUSED from deep inside a client library.
+ */
+import { HeroflowError } from '../../errors.js';
+import { redactUrl } from './redact-url.js';
+
+export interface RetryOptions {
+  /** The broker URL, named (redacted) in the error. */
+  url: string;
+  /** Total time budget across attempts. Default 10 s. */
+  timeoutMs?: number;
+  /** First pause between attempts; doubles up to `maxDelayMs`. Default 100 ms. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** Errors for which retrying is pointless (bad credentials, unknown vhost): rethrown at once. */
+  isFatal?: (error: unknown) => boolean;
+  log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+/**
+ * Call `connect` until it resolves or the time budget is spent. `connect` gets the attempt number (1-based)
+ * and must clean up after itself when it fails (close the half-open client), or attempts leak sockets.
+ */
+export async function connectWithRetry<T>(
+  connect: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxDelay = options.maxDelayMs ?? 2_000;
+  let delay = options.initialDelayMs ?? 100;
+  const deadline = Date.now() + timeoutMs;
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    try {
+      return await connect(attempt);
+    } catch (error) {
+      if (error instanceof HeroflowError || options.isFatal?.(error)) throw error;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new HeroflowError(
+          'HF_BROKER_UNREACHABLE',
+          `Could not reach the broker at ${redactUrl(options.url)} within ${timeoutMs} ms ` +
+            `(${attempt} attempt${attempt === 1 ? '' : 's'}): ${describe(error)}. ` +
+            'Check that the server runs and that --broker / HEROFLOW_BROKER points at it.',
+          { cause: error },
+        );
+      }
+      if (attempt === 1) {
+        options.log?.('warn', 'broker not reachable yet, retrying', {
+          url: redactUrl(options.url),
+          error: describe(error),
+        });
+      }
+      await sleep(Math.min(delay, left));
+      delay = Math.min(delay * 2, maxDelay);
+    }
+  }
+}
