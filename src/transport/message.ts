@@ -1,0 +1,28 @@
+/**
+ * A pino record → a broker message: topic = the record's `queue`, value = the upstream envelope as the
+ * bytes Python's `json.dumps(...).encode('utf8')` gives, header HEADER_MSG_ID = a fresh UUID (the
+ * producer-assigned id the worker keeps as `msg_id`; it is not reproducible, on purpose: it names one
+ * publish). Records without `queue` are not transported, as upstream.
+ *
+ * The message timestamp is left to the broker (publish time): with a virtual clock the record times are
+ * in 2023, and a Kafka topic with time-based retention would delete such messages at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { HEADER_MSG_ID, type Message } from '../brokers/types.js';
+import { type PinoRecord, toEnvelope } from './envelope.js';
+import { pyJsonDumps } from './py-json.js';
+
+export function recordToMessage(record: PinoRecord): Message | undefined {
+  const topic = record.queue;
+  if (typeof topic !== 'string' || topic === '') return undefined;
+  return {
+    topic,
+    value: Buffer.from(pyJsonDumps(toEnvelope(record)), 'utf8'),
+    headers: { [HEADER_MSG_ID]: randomUUID() },
+  };
+}
+
+/** Cheap pre-check on a serialized pino line, so that records without a queue are never parsed. */
+export function mayCarryQueue(line: string): boolean {
+  return line.includes('"queue":');
+}
