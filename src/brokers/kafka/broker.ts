@@ -1,0 +1,205 @@
+/**
+ * The Kafka adapter's broker half: topics, publishing, and the shared client the subscriptions use.
+ * Client: kafkajs (chosen by measurement, see docs/kafka.md), kept behind this file and subscription.ts.
+ */
+import { type Admin, Kafka, type Message as KMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { HeroflowError } from '../../errors.js';
+import {
+  type Broker,
+  type BrokerOptions,
+  type Capabilities,
+  type Message,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+  UPSTREAM_PARTITIONS,
+} from '../types.js';
+import { connectWithRetry } from '../util/retry.js';
+import { ConnectionLog } from './connection-log.js';
+import { KafkaSubscription } from './subscription.js';
+
+export const KAFKA_CAPABILITIES: Capabilities = {
+  delivery: 'at-least-once',
+  groups: 'queue',
+  modes: ['shared'],
+  ordering: 'partition',
+  persistence: true,
+  replay: true,
+  // A new member cannot know which offsets a crashed member had fetched.
+  redeliveryFlag: false,
+  positions: true,
+  rewind: true,
+  headers: true,
+};
+
+/** A publish that meets a broker restart keeps retrying this long before giving up. */
+const PUBLISH_RETRY_MS = 120_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function toBuffer(v: Uint8Array): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+export class KafkaBroker implements Broker {
+  readonly capabilities = KAFKA_CAPABILITIES;
+  readonly kafka: Kafka;
+  readonly connection: ConnectionLog;
+  #admin: Admin;
+  #producer: Producer;
+  #topics = new Map<string, Promise<void>>();
+  #subs = new Set<KafkaSubscription>();
+  #closed = false;
+
+  constructor(
+    readonly url: string,
+    readonly brokers: string[],
+    readonly options: BrokerOptions,
+  ) {
+    this.connection = new ConnectionLog(url, options.log);
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'heroflow',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      // kafkajs' own retries stay short: long outages are ridden out by publish() and the consumer restart.
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    this.#admin = this.kafka.admin();
+    this.#producer = this.kafka.producer({
+      // Java-compatible murmur2: the same key lands on the same partition as with any other Kafka client.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  /** Connect admin and producer within the bounded retry; HF_BROKER_UNREACHABLE names the URL and cause. */
+  async connect(): Promise<void> {
+    await connectWithRetry(
+      async () => {
+        try {
+          await this.#admin.connect();
+          await this.#producer.connect();
+        } catch (err) {
+          await this.#admin.disconnect().catch(() => {});
+          await this.#producer.disconnect().catch(() => {});
+          throw err;
+        }
+      },
+      { url: this.url, timeoutMs: this.options.connectTimeoutMs ?? 10_000, log: this.options.log },
+    );
+  }
+
+  get admin(): Admin {
+    return this.#admin;
+  }
+
+  partitionsFor(topic: string): number {
+    return (
+      this.options.partitions?.[topic] ?? UPSTREAM_PARTITIONS[topic] ?? this.options.defaultPartitions ?? 1
+    );
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    this.#check();
+    await Promise.all(
+      specs.map((spec) => {
+        let pending = this.#topics.get(spec.topic);
+        if (!pending) {
+          pending = this.#create(spec);
+          // A failed creation must be retried by the next caller, not cached.
+          pending.catch(() => this.#topics.delete(spec.topic));
+          this.#topics.set(spec.topic, pending);
+        }
+        return pending;
+      }),
+    );
+  }
+
+  async #create(spec: TopicSpec): Promise<void> {
+    try {
+      await this.#admin.createTopics({
+        topics: [{ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: 1 }],
+        waitForLeaders: true,
+      });
+    } catch (err) {
+      // Another member or process created it first: that is the outcome we wanted.
+      if (!/already exists/i.test(String((err as Error).message))) throw err;
+    }
+  }
+
+  async publish(messages: Message[]): Promise<void> {
+    this.#check();
+    if (messages.length === 0) return;
+    const byTopic = new Map<string, KMessage[]>();
+    const now = Date.now();
+    for (const m of messages) {
+      let list = byTopic.get(m.topic);
+      if (!list) {
+        list = [];
+        byTopic.set(m.topic, list);
+      }
+      list.push({
+        key: m.key ?? null,
+        value: toBuffer(m.value),
+        headers: m.headers,
+        timestamp: String(m.timestamp ?? now),
+      });
+    }
+    await this.ensureTopics(
+      [...byTopic.keys()].map((topic) => ({ topic, partitions: this.partitionsFor(topic) })),
+    );
+    const topicMessages = [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs }));
+    const deadline = Date.now() + PUBLISH_RETRY_MS;
+    for (;;) {
+      try {
+        await this.#producer.sendBatch({ topicMessages, acks: -1 });
+        this.connection.restored('producer');
+        return;
+      } catch (err) {
+        // kafkajs gives up after its own retries; a restarting broker needs longer. Re-sending a batch the
+        // broker may have half-written duplicates, never loses (at-least-once, msg ids tell copies apart).
+        if (this.#closed || Date.now() > deadline) {
+          throw new HeroflowError(
+            'HF_BROKER_UNREACHABLE',
+            `publishing to ${this.url} failed: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          );
+        }
+        this.connection.lost('producer', err);
+        await sleep(500);
+      }
+    }
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    this.#check();
+    const mode = options.mode ?? 'shared';
+    if (!this.capabilities.modes.includes(mode)) {
+      throw new HeroflowError(
+        'HF_BROKER_UNSUPPORTED',
+        `Kafka supports subscribe mode 'shared' only (consumer groups), not '${mode}'.`,
+      );
+    }
+    if (!Array.isArray(options.topics) || options.topics.length === 0) {
+      throw new HeroflowError('HF_BROKER_UNSUPPORTED', 'subscribe needs at least one topic');
+    }
+    const sub = new KafkaSubscription(this, options, () => this.#subs.delete(sub));
+    this.#subs.add(sub);
+    return sub;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#subs].map((s) => s.close()));
+    await this.#producer.disconnect().catch(() => {});
+    await this.#admin.disconnect().catch(() => {});
+  }
+
+  #check(): void {
+    if (this.#closed) throw new HeroflowError('HF_BROKER_CLOSED', `broker ${this.url} is closed`);
+  }
+}

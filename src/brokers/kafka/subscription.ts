@@ -1,0 +1,363 @@
+/**
+ * A Kafka consumer-group member behind the pull contract.
+ *
+ * kafkajs pushes batches into `eachBatch`; the adapter copies them into a bounded queue and, while the
+ * queue is over its high watermark, keeps `eachBatch` waiting (heartbeating), which stops kafkajs from
+ * fetching more: pull-based with a bounded prefetch.
+ *
+ * Rebalances are eager (kafkajs implements the classic protocol): every owned partition is revoked, then
+ * the new assignment arrives. `onRevoke` is awaited before the rejoin when the rebalance is noticed by the
+ * heartbeat inside `eachBatch`; when kafkajs notices it elsewhere it rejoins at once and `onRevoke` runs
+ * alongside — its commits then go out with the next generation (classic groups accept that), so the worst
+ * case is that the new owner re-reads a few messages: duplicates, never loss.
+ *
+ * Positions: kafkajs is always told `fromBeginning` (so "offset out of range" restarts from the
+ * beginning); `latest` for a group without commits is done here by seeking to the end offsets captured
+ * when the subscription started, and `onAssign` start positions (batch mode) are plain seeks.
+ */
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { HeroflowError } from '../../errors.js';
+import type { Delivery, StartPosition, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
+import { BatchQueue } from '../util/batch-queue.js';
+import { CommitTracker } from '../util/offset-tracker.js';
+import { Signal } from '../util/signal.js';
+import type { KafkaBroker } from './broker.js';
+
+const key = (topic: string, partition: number) => `${topic}/${partition}`;
+const EMPTY = new Uint8Array(0);
+
+function byTopic(parts: TopicPartition[]): { topic: string; partitions: number[] }[] {
+  const m = new Map<string, number[]>();
+  for (const p of parts) m.set(p.topic, [...(m.get(p.topic) ?? []), p.partition]);
+  return [...m].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+function headersOf(m: KafkaMessage): Record<string, string> | undefined {
+  if (!m.headers) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers)) {
+    const one = Array.isArray(v) ? v[v.length - 1] : v;
+    if (one !== undefined) out[k] = one.toString();
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+export class KafkaSubscription implements Subscription {
+  readonly #broker: KafkaBroker;
+  readonly #opts: SubscribeOptions;
+  readonly #consumer: Consumer;
+  readonly #queue: BatchQueue<Delivery>;
+  readonly #room = new Signal();
+  readonly #joined = new Signal();
+  readonly #tracker = new CommitTracker();
+  /** Partitions this member owns: commits for them count. */
+  readonly #owned = new Map<string, TopicPartition>();
+  /** Owned partitions whose start position is settled: fetched batches of these are delivered. */
+  readonly #fetching = new Set<string>();
+  /** Highest offset handed out per partition, to flag redeliveries after a nack or a rejoin. */
+  readonly #seen = new Map<string, bigint>();
+  #latest = new Map<string, bigint>();
+  #transition: Promise<void> = Promise.resolve();
+  #revoking: Promise<void> | undefined;
+  #generation = 0;
+  #closing: Promise<void> | undefined;
+  readonly #ready: Promise<void>;
+  #settleReady!: (err?: unknown) => void;
+
+  constructor(
+    broker: KafkaBroker,
+    options: SubscribeOptions,
+    private readonly onClosed: () => void,
+  ) {
+    this.#broker = broker;
+    this.#opts = options;
+    const maxBatch = options.maxBatch ?? 500;
+    this.#queue = new BatchQueue<Delivery>({
+      capacity: Math.max(1000, maxBatch * 4),
+      resume: () => this.#room.notify(),
+    });
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#settleReady = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    // Nobody has to call ready(); an unobserved rejection must not crash the process.
+    this.#ready.catch(() => {});
+    this.#consumer = broker.kafka.consumer({
+      groupId: options.group,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 30_000,
+      heartbeatInterval: 1_000,
+      // Short fetch waits keep kafkajs heartbeating (and noticing rebalances) promptly.
+      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: 1 << 20,
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: 5,
+        initialRetryTime: 200,
+        maxRetryTime: 5000,
+        restartOnFailure: async () => !this.#closing,
+      },
+    });
+    this.#start().catch((err) => this.#fail(err));
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.#owned.values()];
+  }
+
+  async #start(): Promise<void> {
+    const topics = this.#opts.topics;
+    await this.#broker.ensureTopics(
+      topics.map((topic) => ({ topic, partitions: this.#broker.partitionsFor(topic) })),
+    );
+    if ((this.#opts.from ?? 'latest') === 'latest') {
+      // "latest" means: what is published from now on. Fixing the end offsets here, before the (slow)
+      // group join, keeps messages published between subscribe() and the assignment.
+      for (const topic of topics) {
+        for (const p of await this.#broker.admin.fetchTopicOffsets(topic)) {
+          this.#latest.set(key(topic, p.partition), BigInt(p.high));
+        }
+      }
+    }
+    const c = this.#consumer;
+    c.on(c.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
+    c.on(c.events.REBALANCING, () => void this.#revokeAll());
+    c.on(c.events.CRASH, (e) => this.#onCrash(e.payload.error, e.payload.restart));
+    c.on(c.events.CONNECT, () => this.#broker.connection.restored('consumer'));
+    if (this.#closing) return;
+    await c.connect();
+    await c.subscribe({ topics, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+  }
+
+  #onJoin(assignment: Record<string, number[]>): void {
+    this.#broker.connection.restored('consumer');
+    this.#joined.notify();
+    const parts = Object.entries(assignment).flatMap(([topic, ps]) =>
+      ps.map((partition) => ({ topic, partition })),
+    );
+    // Hold the new partitions until their start positions are settled (onAssign may read Redis).
+    if (parts.length > 0) this.#consumer.pause(byTopic(parts));
+    const generation = ++this.#generation;
+    this.#transition = this.#transition
+      .then(async () => {
+        await this.#revokeAll();
+        if (generation !== this.#generation || this.#closing) return;
+        const positions = (await this.#opts.onAssign?.(parts)) ?? undefined;
+        await this.#position(parts, positions);
+        if (generation !== this.#generation || this.#closing) return;
+        for (const p of parts) {
+          const k = key(p.topic, p.partition);
+          this.#owned.set(k, p);
+          this.#fetching.add(k);
+        }
+        if (parts.length > 0) this.#consumer.resume(byTopic(parts));
+        this.#settleReady();
+      })
+      .catch((err) => this.#fail(err));
+  }
+
+  /** Seek to onAssign's positions; partitions without one follow the group's commit, else `from`. */
+  async #position(parts: TopicPartition[], positions: StartPosition[] | undefined): Promise<void> {
+    const given = new Map((positions ?? []).map((p) => [key(p.topic, p.partition), p.offset]));
+    const topics = [...new Set(parts.map((p) => p.topic))];
+    const committed = new Map<string, bigint>();
+    if (parts.some((p) => !given.has(key(p.topic, p.partition)))) {
+      for (const t of await this.#broker.admin.fetchOffsets({ groupId: this.#opts.group, topics })) {
+        for (const p of t.partitions)
+          if (p.offset !== '-1') committed.set(key(t.topic, p.partition), BigInt(p.offset));
+      }
+    }
+    const low = new Map<string, bigint>();
+    for (const topic of topics) {
+      for (const p of await this.#broker.admin.fetchTopicOffsets(topic))
+        low.set(key(topic, p.partition), BigInt(p.low));
+    }
+    for (const { topic, partition } of parts) {
+      const k = key(topic, partition);
+      const want = given.get(k);
+      let target: bigint | undefined;
+      if (want !== undefined) target = want === 'earliest' ? low.get(k) : want;
+      else if (!committed.has(k)) target = this.#latest.get(k) ?? low.get(k);
+      // With a commit and no onAssign position kafkajs resumes from the commit by itself.
+      if (target !== undefined) this.#consumer.seek({ topic, partition, offset: target.toString() });
+      this.#tracker.forget(topic, partition);
+    }
+  }
+
+  async #eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const k = key(topic, partition);
+    // Not ours (yet): leave the offset unresolved so kafkajs fetches it again once positions are settled.
+    if (!this.#fetching.has(k) || this.#closing || isStale() || batch.messages.length === 0) return;
+    for (const m of batch.messages) {
+      const offset = BigInt(m.offset);
+      if (!this.#tracker.get(topic, partition)) this.#tracker.reset(topic, partition, offset);
+      this.#tracker.track(topic, partition, offset);
+      const seen = this.#seen.get(k);
+      this.#seen.set(k, seen === undefined || offset > seen ? offset : seen);
+      this.#queue.push(this.#delivery(topic, partition, m, seen !== undefined && offset <= seen));
+    }
+    resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    while (this.#queue.isPaused && isRunning() && !this.#closing && this.#fetching.has(k)) {
+      await this.#room.wait(1000);
+      try {
+        await heartbeat();
+      } catch (err) {
+        // The group is rebalancing (or this member was dropped): give the partitions back before kafkajs rejoins.
+        await this.#revokeAll();
+        throw err;
+      }
+    }
+  }
+
+  #delivery(topic: string, partition: number, m: KafkaMessage, redelivered: boolean): Delivery {
+    const offset = BigInt(m.offset);
+    const d: Delivery = {
+      id: `${topic}/${partition}@${m.offset}`,
+      topic,
+      partition,
+      offset,
+      value: m.value ?? EMPTY,
+      timestamp: Number(m.timestamp),
+      redelivered,
+      ack: () => this.commit([d]),
+      nack: (opts) => (opts?.requeue === false ? this.commit([d]) : this.#requeue(d)),
+    };
+    if (m.key) d.key = m.key.toString();
+    const headers = headersOf(m);
+    if (headers) d.headers = headers;
+    return d;
+  }
+
+  /** Kafka has no per-message requeue: rewind the partition to the message, dropping what was buffered after it. */
+  async #requeue(d: Delivery): Promise<void> {
+    const k = key(d.topic, d.partition);
+    if (!this.#fetching.has(k) || d.offset === undefined) return;
+    const from = d.offset;
+    this.#queue.discard(
+      (x) => x.topic === d.topic && x.partition === d.partition && (x.offset ?? 0n) >= from,
+    );
+    this.#consumer.seek({ topic: d.topic, partition: d.partition, offset: from.toString() });
+  }
+
+  async commit(deliveries: Delivery[]): Promise<void> {
+    const advanced = new Map<string, { topic: string; partition: number; offset: string }>();
+    for (const d of deliveries) {
+      // A revoked partition's delivery: its next owner reads it again, committing it here would race that owner.
+      if (d.offset === undefined || !this.#owned.has(key(d.topic, d.partition))) continue;
+      const mark = this.#tracker.markDone(d.topic, d.partition, d.offset);
+      if (mark !== undefined)
+        advanced.set(key(d.topic, d.partition), {
+          topic: d.topic,
+          partition: d.partition,
+          offset: mark.toString(),
+        });
+    }
+    if (advanced.size === 0) return;
+    const offsets = [...advanced.values()];
+    try {
+      await this.#consumer.commitOffsets(offsets);
+    } catch (err) {
+      // Mid-rebalance the old generation is refused; the same commit is valid once the member has rejoined.
+      const type = (err as { type?: string }).type ?? '';
+      if (!/REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/.test(type)) throw err;
+      await this.#joined.wait(30_000);
+      await this.#consumer.commitOffsets(offsets);
+    }
+  }
+
+  /** Stop delivering every owned partition, drop their buffered deliveries, await onRevoke, then forget them. */
+  #revokeAll(): Promise<void> {
+    if (this.#revoking) return this.#revoking;
+    const parts = [...this.#owned.values()];
+    if (parts.length === 0) return Promise.resolve();
+    this.#fetching.clear();
+    this.#room.notify();
+    this.#queue.discard(() => true);
+    this.#revoking = (async () => {
+      try {
+        await this.#opts.onRevoke?.(parts);
+      } catch (err) {
+        this.#broker.options.log?.('error', 'onRevoke failed', { error: (err as Error).message });
+      } finally {
+        for (const p of parts) {
+          if (this.#fetching.has(key(p.topic, p.partition))) continue;
+          this.#owned.delete(key(p.topic, p.partition));
+          this.#tracker.forget(p.topic, p.partition);
+        }
+        this.#revoking = undefined;
+      }
+    })();
+    return this.#revoking;
+  }
+
+  #onCrash(error: unknown, restart: boolean): void {
+    if (this.#closing) return;
+    if (!restart) {
+      this.#fail(error);
+      return;
+    }
+    this.#broker.connection.lost('consumer', error);
+    // Membership is gone with the connection: commits of the old generation would be refused anyway, so the
+    // partitions are dropped first and onRevoke only tells the consumer to let go of what it holds.
+    const parts = [...this.#owned.values()];
+    this.#owned.clear();
+    this.#fetching.clear();
+    this.#queue.discard(() => true);
+    if (parts.length > 0) void Promise.resolve(this.#opts.onRevoke?.(parts)).catch(() => {});
+  }
+
+  #fail(error: unknown): void {
+    const err =
+      error instanceof HeroflowError
+        ? error
+        : new HeroflowError(
+            'HF_BROKER_UNREACHABLE',
+            `Kafka consumer of ${this.#broker.url} stopped: ${(error as Error)?.message ?? error}`,
+            {
+              cause: error,
+            },
+          );
+    this.#settleReady(err);
+    this.#queue.fail(err);
+    void this.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Delivery[]> {
+    return {
+      next: async () => {
+        const batch = this.#closing
+          ? null
+          : await this.#queue.next(this.#opts.maxBatch ?? 500, this.#opts.maxWaitMs ?? 0);
+        return batch ? { value: batch, done: false } : { value: undefined, done: true };
+      },
+      return: async () => ({ value: undefined, done: true }),
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#settleReady(
+        new HeroflowError('HF_BROKER_CLOSED', `subscription to ${this.#opts.topics.join(', ')} was closed`),
+      );
+      this.#queue.discard(() => true);
+      this.#queue.close();
+      this.#room.notify();
+      await this.#transition;
+      // onRevoke runs while the member still belongs to the group, so its commits count.
+      await this.#revokeAll();
+      await this.#consumer.disconnect().catch(() => {});
+      this.onClosed();
+    })();
+    return this.#closing;
+  }
+}
