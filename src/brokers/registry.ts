@@ -12,6 +12,7 @@ type AdapterModule = { open: OpenBroker };
 /** Scheme (without ':') → adapter module. */
 const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
   memory: () => import('./memory.js'),
+  kafka: () => import('./kafka/index.js'),
 };
 
 /** Schemes with an adapter, for messages and `--help`. */

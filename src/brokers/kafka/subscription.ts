@@ -238,15 +238,14 @@ export class KafkaSubscription implements Subscription {
     return d;
   }
 
-  /** Kafka has no per-message requeue: rewind the partition to the message, dropping what was buffered after it. */
+  /**
+   * Kafka has no per-message requeue, and rewinding the partition would redeliver everything after the
+   * message too. The adapter hands the same message out again instead; it stays in flight in the tracker,
+   * so no commit passes it, and if this member dies first Kafka's own replay brings it back.
+   */
   async #requeue(d: Delivery): Promise<void> {
-    const k = key(d.topic, d.partition);
-    if (!this.#fetching.has(k) || d.offset === undefined) return;
-    const from = d.offset;
-    this.#queue.discard(
-      (x) => x.topic === d.topic && x.partition === d.partition && (x.offset ?? 0n) >= from,
-    );
-    this.#consumer.seek({ topic: d.topic, partition: d.partition, offset: from.toString() });
+    if (!this.#fetching.has(key(d.topic, d.partition))) return;
+    this.#queue.push({ ...d, redelivered: true });
   }
 
   async commit(deliveries: Delivery[]): Promise<void> {
