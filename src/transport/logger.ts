@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
-import { HeroflowError } from '../errors.js';
+import { ERROR_CODES, type ErrorCode, HeroflowError } from '../errors.js';
 import type { BatchOptions, PublishTarget } from './batch-publisher.js';
 import { createBrokerDestination } from './destination.js';
 import { DEFAULT_LOGGER_MODULE, type ModuleLoggers, moduleLoggers, UPSTREAM_QUEUES } from './logger-names.js';
@@ -151,6 +151,16 @@ export function createSimulatorLogger(options: SimulatorLoggerOptions = {}): Sim
   };
 }
 
+/** Restores the code a worker-side HeroflowError carried as `[HF_…] ` (see worker.ts). */
+function fromWorker(err: Error): HeroflowError {
+  const match = /^\[(HF_[A-Z_]+)\] ([\s\S]*)$/.exec(err.message);
+  if (match && match[1] in ERROR_CODES)
+    return new HeroflowError(match[1] as ErrorCode, match[2], { cause: err });
+  return new HeroflowError('HF_BROKER_UNREACHABLE', `the broker transport failed: ${err.message}`, {
+    cause: err,
+  });
+}
+
 function startWorker(brokerUrl: string, target: string, batch: BatchOptions | undefined) {
   if (!existsSync(target)) {
     throw new HeroflowError(
@@ -168,6 +178,12 @@ function startWorker(brokerUrl: string, target: string, batch: BatchOptions | un
     failure ??= err;
   });
   const whenClosed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  // end() on a worker that never got ready blocks this thread in flushSync for 10 s, so close() first
+  // waits for the worker to be ready (its broker open) or to fail.
+  const whenStarted = new Promise<void>((resolve) => {
+    stream.once('ready', () => resolve());
+    stream.once('close', () => resolve());
+  });
   return {
     stream,
     counts(): Record<string, number> {
@@ -190,16 +206,16 @@ function startWorker(brokerUrl: string, target: string, batch: BatchOptions | un
         // The worker thread is unref'd: without a ref'd handle the process could exit before it closes.
         const keepAlive = setInterval(() => {}, 1000);
         try {
-          stream.end();
-          await whenClosed;
+          await whenStarted;
+          if (!failure) {
+            stream.end();
+            await whenClosed;
+          }
         } finally {
           clearInterval(keepAlive);
         }
       }
-      if (failure)
-        throw new HeroflowError('HF_BROKER_UNREACHABLE', `the broker transport failed: ${failure.message}`, {
-          cause: failure,
-        });
+      if (failure) throw fromWorker(failure);
     },
   };
 }

@@ -30,8 +30,22 @@ async function openTarget(url: string): Promise<Target> {
   return openBroker(url);
 }
 
+/**
+ * Errors reach the main thread structured-cloned, without their `code`: carry it in the message as
+ * `[HF_…] ` (logger.ts turns it back into a HeroflowError with that code).
+ */
+function tagged(err: unknown): Error {
+  const code = (err as { code?: unknown })?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === 'string' && code.startsWith('HF_')
+    ? new Error(`[${code}] ${message}`)
+    : (err as Error);
+}
+
 export default async function heroflowTransport(options: WorkerTransportOptions) {
-  const target = await openTarget(options.brokerUrl);
+  const target = await openTarget(options.brokerUrl).catch((err) => {
+    throw tagged(err);
+  });
   const topics = options.topics ?? [];
   const slots = options.counters ? new Int32Array(options.counters) : undefined;
   const publisher = new BatchPublisher(target, options.batch, (batch) => {
@@ -54,6 +68,8 @@ export default async function heroflowTransport(options: WorkerTransportOptions)
       async close() {
         try {
           await publisher.flush();
+        } catch (err) {
+          throw tagged(err);
         } finally {
           await target.close();
         }
