@@ -10,14 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import { HEADER_MSG_ID, type Message } from '../brokers/types.js';
 import { type PinoRecord, toEnvelope } from './envelope.js';
-import { pyJsonDumps } from './py-json.js';
+import { pyJsonObject } from './py-json.js';
 
 export function recordToMessage(record: PinoRecord): Message | undefined {
   const topic = record.queue;
   if (typeof topic !== 'string' || topic === '') return undefined;
   return {
     topic,
-    value: Buffer.from(pyJsonDumps(toEnvelope(record)), 'utf8'),
+    value: Buffer.from(pyJsonObject(toEnvelope(record) as unknown as Record<string, unknown>), 'utf8'),
     headers: { [HEADER_MSG_ID]: randomUUID() },
   };
 }
