@@ -101,7 +101,9 @@ export interface SubscribeOptions {
   ) => Promise<StartPosition[] | undefined> | StartPosition[] | undefined;
   /**
    * Called before partitions are taken away (rebalance, close). The adapter stops fetching them first;
-   * the consumer flushes and commits what it holds of them, and must drop the rest.
+   * the consumer flushes and commits what it holds of them, and must drop the rest. A batch a `next()` has
+   * already resolved counts as held: the adapter lets it reach the consumer before calling `onRevoke`, and
+   * commits made inside `onRevoke` still count.
    */
   onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
 }

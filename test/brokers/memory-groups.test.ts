@@ -174,3 +174,62 @@ describe('memory broker: rebalancing', () => {
       assert.equal(sub.assignment().length, 3);
     }));
 });
+
+describe('memory broker: churn', () => {
+  it('loses nothing and repeats nothing while members join and leave mid-stream (commit in onRevoke)', () =>
+    withBroker(4, async (broker) => {
+      const total = 2000;
+      const seen = new Map<string, number>();
+      const members = new Set<Subscription>();
+      let stop = false;
+      const join = (id: number) => {
+        const held: Delivery[] = [];
+        const sub: Subscription = broker.subscribe({
+          topics: ['t'],
+          group: 'g',
+          from: 'earliest',
+          maxBatch: 13,
+          consumerId: `m${id}`,
+          // Flush: whatever this member took of the revoked partitions is processed and committed.
+          onRevoke: async () => {
+            await sub.commit(held.splice(0));
+          },
+        });
+        members.add(sub);
+        const loop = (async () => {
+          for await (const batch of sub) {
+            for (const d of batch) seen.set(text(d), (seen.get(text(d)) ?? 0) + 1);
+            held.push(...batch);
+            if (Math.random() < 0.5) await sub.commit(held.splice(0));
+            if (stop) break;
+          }
+        })();
+        return { sub, loop };
+      };
+      const running = [join(0)];
+      await running[0].sub.ready();
+      for (let i = 0; i < total; i += 100) {
+        await broker.publish(
+          Array.from({ length: 100 }, (_, j) => ({
+            topic: 't',
+            key: `k${(i + j) % 37}`,
+            value: enc(`${i + j}`),
+          })),
+        );
+        if (i % 300 === 0) running.push(join(i));
+        if (i % 500 === 0 && running.length > 2) {
+          const leaving = running.splice(1, 1)[0];
+          await leaving.sub.close();
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      const deadline = Date.now() + 5000;
+      while (seen.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      stop = true;
+      await Promise.all([...members].map((s) => s.close()));
+      await Promise.all(running.map((r) => r.loop));
+      assert.equal(seen.size, total, 'every message arrived');
+      const repeats = [...seen.values()].filter((n) => n > 1).length;
+      assert.equal(repeats, 0, 'committing in onRevoke leaves nothing to repeat');
+    }));
+});

@@ -157,6 +157,9 @@ export class MemorySubscription implements Subscription, GroupMember {
   async revoke(keys: string[]): Promise<void> {
     const states = keys.map((k) => this.states.get(k)).filter((s): s is PartitionState => s !== undefined);
     for (const s of states) s.fetching = false;
+    // A batch that next() already resolved reaches the consumer's code in a later microtask; one macrotask
+    // turn lets it arrive, so onRevoke sees (and can commit) everything handed out for these partitions.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.options.onRevoke && states.length > 0) {
       try {
         await this.options.onRevoke(states.map((s) => ({ topic: s.topic, partition: s.partition })));
