@@ -1,0 +1,279 @@
+/**
+ * ParquetSink: batches of Deliveries in, Parquet files out, offsets committed only after the files are durable.
+ *
+ *   const sink = new ParquetSink({ storage, service: 'kafka', mode: 'Streaming',
+ *     roll: { maxRows: 50_000, maxBytes: 64 << 20, maxAgeMs: 60_000 }, memoryBudgetBytes: 256 << 20,
+ *     compression: 'zstd',
+ *     onDurable: async (deliveries, files) => subscription.commit(deliveries),
+ *     onDeadLetter: async (delivery, reason) => broker.publish([{ topic: `${delivery.topic}.dlq`, ... }]),
+ *     log: (level, msg, fields) => logger[level](fields, msg) });
+ *   await sink.add(batch);            // resolves after the DLQ publishes and any roll this batch triggered
+ *   await sink.flush((tp) => revoked.has(tp)); sink.drop((tp) => revoked.has(tp));   // on a rebalance
+ *   await sink.close();
+ *
+ * Deliveries are grouped into segments per (topic, partition) (segment.ts). A segment rolls (all its
+ * tables encoded and written through `Storage.write`, then `onDurable`) when it holds `maxRows` deliveries,
+ * `maxBytes` estimated bytes, or is `maxAgeMs` old: the age roll runs on an unref'd timer, so it fires
+ * even when no message arrives. All open segments share `memoryBudgetBytes`; over it, the largest rolls.
+ * Rolls of one partition are written one after another, so `onDurable` sees each partition in order.
+ *
+ * A malformed message is counted, logged once with its position, handed to `onDeadLetter` with the reason,
+ * and stays in its segment's delivered list, so it is committed once the DLQ publish and the segment are
+ * done; the good messages around it are written.
+ *
+ * Failure: if a write or a DLQ publish fails, the sink stops writing (a later segment must not become
+ * durable past an unwritten one, or a replay cut elsewhere could duplicate rows) and every later call
+ * rejects with the error. The worker then restarts from the committed offsets; the names make that an
+ * overwrite.
+ */
+import type { Delivery, TopicPartition } from '../brokers/types.js';
+import { HeroflowError } from '../errors.js';
+import type { Storage } from '../storage/types.js';
+import { type Compression, DEFAULT_COMPRESSION } from './parquet.js';
+import { checkDelivery, describeRejection, isRejection, messageId, parseRecord } from './record.js';
+import type { TableName } from './schemas.js';
+import { deliveryBytes, Segment, writeSegment } from './segment.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface RollPolicy {
+  /** Deliveries per segment (each is one buffer_meta row). */
+  maxRows: number;
+  /** Estimated bytes a segment holds in memory (see segment.ts deliveryBytes). */
+  maxBytes: number;
+  /** Age of a segment's first delivery, by wall clock. */
+  maxAgeMs: number;
+}
+
+export interface ParquetSinkOptions {
+  storage: Storage;
+  /** etl_meta.service: the broker in use (upstream wrote 'Kafka'). */
+  service: string;
+  /** etl_meta.mode. */
+  mode: 'Streaming' | 'Batch';
+  roll?: Partial<RollPolicy>;
+  /** One budget for all open segments, in the same estimated bytes as `roll.maxBytes`. */
+  memoryBudgetBytes?: number;
+  compression?: Compression;
+  /** After a segment's files are durable; the worker commits these deliveries here. */
+  onDurable: (deliveries: Delivery[], files: string[]) => Promise<void>;
+  /** For each malformed delivery; the worker publishes it to `<topic>.dlq`. */
+  onDeadLetter: (delivery: Delivery, reason: string) => Promise<void>;
+  log?: (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface SinkStats {
+  messages: number;
+  rowsByTable: Record<TableName, number>;
+  files: number;
+  deadLetters: number;
+  bytesWritten: number;
+  openSegments: number;
+  openBytes: number;
+}
+
+export const DEFAULT_ROLL: RollPolicy = { maxRows: 100_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: 60_000 };
+export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class ParquetSink {
+  private readonly roll: RollPolicy;
+  private readonly budget: number;
+  private readonly open = new Map<string, Segment>();
+  /** Per partition: the tail of its chain of segment writes. */
+  private readonly writes = new Map<string, Promise<void>>();
+  private openBytes = 0;
+  private failure: unknown;
+  private closing: Promise<void> | undefined;
+  private readonly counters = {
+    messages: 0,
+    files: 0,
+    deadLetters: 0,
+    bytesWritten: 0,
+    rowsByTable: { etl_meta: 0, buffer_meta: 0, log_meta: 0, lib_server_lobby: 0, lib_server_game: 0 },
+  };
+
+  constructor(private readonly opts: ParquetSinkOptions) {
+    this.roll = { ...DEFAULT_ROLL, ...opts.roll };
+    this.budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  }
+
+  async add(deliveries: readonly Delivery[]): Promise<void> {
+    if (this.closing !== undefined) {
+      throw new HeroflowError(
+        'HF_BROKER_CLOSED',
+        'ParquetSink.add() was called after close(); create a new sink.',
+      );
+    }
+    this.throwIfFailed();
+    const pending: Promise<void>[] = [];
+    for (const d of deliveries) {
+      const seg = this.segmentFor(d);
+      const keySize = d.key === undefined ? -1 : Buffer.byteLength(d.key);
+      const values = checkDelivery(d, keySize) ?? parseRecord(d);
+      if (seg.start === undefined) seg.begin(d, isRejection(values) ? undefined : values, messageId(d));
+      seg.deliveries.push(d);
+      this.counters.messages++;
+      if (isRejection(values)) pending.push(this.deadLetter(seg, d, describeRejection(values)));
+      else seg.rows.append(d, keySize, values);
+      const bytes = deliveryBytes(d, keySize);
+      seg.bytes += bytes;
+      this.openBytes += bytes;
+      if (seg.deliveries.length >= this.roll.maxRows || seg.bytes >= this.roll.maxBytes) {
+        pending.push(this.rollSegment(seg, 'size'));
+      }
+      while (this.openBytes > this.budget) pending.push(this.rollSegment(this.largest(), 'memory'));
+    }
+    await Promise.allSettled(pending);
+    this.throwIfFailed();
+  }
+
+  /** Rolls the open segments of the partitions `filter` accepts (all by default) and waits for their writes. */
+  async flush(filter: (tp: TopicPartition) => boolean = () => true): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const seg of [...this.open.values()])
+      if (filter(this.tpOf(seg))) waits.push(this.rollSegment(seg, 'flush'));
+    for (const [key, tail] of this.writes) {
+      const [topic, partition] = key.split('\u0000');
+      if (filter({ topic, partition: Number(partition) })) waits.push(tail);
+    }
+    await Promise.allSettled(waits);
+    this.throwIfFailed();
+  }
+
+  /** Forgets the buffered deliveries of partitions no longer owned (they are never committed). */
+  drop(filter: (tp: TopicPartition) => boolean): void {
+    for (const seg of [...this.open.values()]) {
+      if (!filter(this.tpOf(seg))) continue;
+      this.detach(seg);
+      this.opts.log?.('info', 'dropped buffered deliveries of a revoked partition', {
+        ...this.tpOf(seg),
+        deliveries: seg.deliveries.length,
+      });
+    }
+  }
+
+  /** Flushes everything, then refuses further adds. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.flush();
+    return this.closing;
+  }
+
+  stats(): SinkStats {
+    const c = this.counters;
+    return {
+      messages: c.messages,
+      rowsByTable: { ...c.rowsByTable },
+      files: c.files,
+      deadLetters: c.deadLetters,
+      bytesWritten: c.bytesWritten,
+      openSegments: this.open.size,
+      openBytes: this.openBytes,
+    };
+  }
+
+  private segmentFor(d: Delivery): Segment {
+    const key = tpKey(d.topic, d.partition);
+    let seg = this.open.get(key);
+    if (seg === undefined) {
+      seg = new Segment(key);
+      const opened = seg;
+      opened.timer = setTimeout(() => {
+        if (this.open.get(key) === opened) this.rollSegment(opened, 'age').catch(() => {});
+      }, this.roll.maxAgeMs);
+      opened.timer.unref();
+      this.open.set(key, seg);
+    }
+    return seg;
+  }
+
+  private tpOf(seg: Segment): TopicPartition {
+    const [topic, partition] = seg.key.split('\u0000');
+    return { topic, partition: Number(partition) };
+  }
+
+  private largest(): Segment {
+    let best: Segment | undefined;
+    for (const seg of this.open.values()) if (best === undefined || seg.bytes > best.bytes) best = seg;
+    return best!;
+  }
+
+  private detach(seg: Segment): void {
+    if (this.open.get(seg.key) !== seg) return;
+    this.open.delete(seg.key);
+    clearTimeout(seg.timer);
+    this.openBytes -= seg.bytes;
+  }
+
+  private deadLetter(seg: Segment, d: Delivery, reason: string): Promise<void> {
+    this.counters.deadLetters++;
+    this.opts.log?.('warn', 'malformed message sent to the dead-letter topic', {
+      topic: d.topic,
+      partition: d.partition,
+      offset: d.offset?.toString(),
+      id: d.id,
+      reason,
+    });
+    const published = Promise.resolve().then(() => this.opts.onDeadLetter(d, reason));
+    seg.deadLetters.push(published);
+    return published.catch((err: unknown) => this.fail(err, seg));
+  }
+
+  /** Takes the segment out of the open set and queues its write behind earlier ones of its partition. */
+  private rollSegment(seg: Segment, cause: 'size' | 'age' | 'memory' | 'flush'): Promise<void> {
+    this.detach(seg);
+    const previous = this.writes.get(seg.key) ?? Promise.resolve();
+    const done = previous.then(() => this.complete(seg, cause));
+    const tail = done.catch((err: unknown) => this.fail(err, seg));
+    this.writes.set(seg.key, tail);
+    void tail.then(() => {
+      if (this.writes.get(seg.key) === tail) this.writes.delete(seg.key);
+    });
+    return done;
+  }
+
+  private async complete(seg: Segment, cause: string): Promise<void> {
+    this.throwIfFailed();
+    await Promise.all(seg.deadLetters);
+    this.throwIfFailed();
+    const files = await writeSegment(seg, {
+      storage: this.opts.storage,
+      service: this.opts.service,
+      mode: this.opts.mode,
+      compression: this.opts.compression ?? DEFAULT_COMPRESSION,
+    });
+    for (const f of files) {
+      this.counters.files++;
+      this.counters.bytesWritten += f.bytes;
+      this.counters.rowsByTable[f.table] += f.rows;
+    }
+    this.opts.log?.('debug', 'segment written', {
+      ...this.tpOf(seg),
+      cause,
+      deliveries: seg.deliveries.length,
+      files: files.length,
+    });
+    await this.opts.onDurable(
+      seg.deliveries,
+      files.map((f) => f.path),
+    );
+  }
+
+  private fail(err: unknown, seg: Segment): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    this.opts.log?.('error', 'segment write failed; the sink stops writing until restarted', {
+      ...this.tpOf(seg),
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure === undefined) return;
+    if (this.failure instanceof HeroflowError) throw this.failure;
+    throw new HeroflowError('HF_STORAGE_IO', `Writing Parquet output failed: ${String(this.failure)}`, {
+      cause: this.failure,
+    });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The columns of one table being filled, driven by its spec: one generic builder per column type.
+ * Row appenders (rows.ts) fetch typed columns by name once, then append values column by column.
+ */
+import { makeData, RecordBatch, Struct, Table } from 'apache-arrow';
+import {
+  type AnyColumn,
+  BoolColumn,
+  FixedColumn,
+  Int64Column,
+  makeColumn,
+  Utf8Column,
+  Utf8ListColumn,
+} from './columns.js';
+import { storageSchema, type TableSpec } from './schemas.js';
+
+export class TableBuilder {
+  readonly columns: AnyColumn[];
+
+  constructor(readonly spec: TableSpec) {
+    this.columns = spec.columns.map((c) => makeColumn(c.type));
+  }
+
+  /** Rows appended so far (every column has the same length between rows). */
+  get rows(): number {
+    return this.columns[0].length;
+  }
+
+  byteLength(): number {
+    let n = 0;
+    for (const c of this.columns) n += c.byteLength();
+    return n;
+  }
+
+  private get<T extends AnyColumn>(name: string, Kind: abstract new (...args: never[]) => T): T {
+    const i = this.spec.columns.findIndex((c) => c.name === name);
+    const column = this.columns[i];
+    if (!(column instanceof Kind)) throw new TypeError(`${this.spec.name}.${name} is not a ${Kind.name}`);
+    return column;
+  }
+  utf8(name: string): Utf8Column {
+    return this.get(name, Utf8Column);
+  }
+  utf8List(name: string): Utf8ListColumn {
+    return this.get(name, Utf8ListColumn);
+  }
+  int64(name: string): Int64Column {
+    return this.get(name, Int64Column);
+  }
+  fixed(name: string): FixedColumn {
+    return this.get(name, FixedColumn);
+  }
+  bool(name: string): BoolColumn {
+    return this.get(name, BoolColumn);
+  }
+
+  /** The Arrow table in its storage schema (seconds carried as milliseconds; see schemas.ts). */
+  finish(): Table {
+    const schema = storageSchema(this.spec);
+    const children = schema.fields.map((field, i) => this.columns[i].finish(field.type));
+    const struct = makeData({ type: new Struct(schema.fields), length: this.rows, nullCount: 0, children });
+    return new Table(schema, new RecordBatch(schema, struct));
+  }
+}
