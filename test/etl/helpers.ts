@@ -1,0 +1,56 @@
+/** Test plumbing around ParquetSink: recorded callbacks, and Parquet read back with hyparquet (not parquet-wasm). */
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { Delivery } from '../../src/brokers/types.js';
+import { ParquetSink, type ParquetSinkOptions } from '../../src/etl/sink.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import type { Storage } from '../../src/storage/types.js';
+
+export interface Recorded {
+  sink: ParquetSink;
+  storage: Storage;
+  durable: { deliveries: Delivery[]; files: string[] }[];
+  dlq: { delivery: Delivery; reason: string }[];
+  logs: { level: string; msg: string; fields?: Record<string, unknown> }[];
+}
+
+export function recordedSink(
+  over: Partial<ParquetSinkOptions> = {},
+  storage: Storage = new MemoryStorage(),
+): Recorded {
+  const r: Omit<Recorded, 'sink'> = { storage, durable: [], dlq: [], logs: [] };
+  const sink = new ParquetSink({
+    storage,
+    service: 'memory',
+    mode: 'Streaming',
+    roll: { maxRows: 1000, maxBytes: 1 << 30, maxAgeMs: 600_000 },
+    memoryBudgetBytes: 1 << 30,
+    onDurable: async (deliveries, files) => {
+      r.durable.push({ deliveries, files });
+    },
+    onDeadLetter: async (delivery, reason) => {
+      r.dlq.push({ delivery, reason });
+    },
+    log: (level, msg, fields) => r.logs.push({ level, msg, fields }),
+    ...over,
+  });
+  return { ...r, sink };
+}
+
+function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+export async function readRows(storage: Storage, path: string): Promise<Record<string, unknown>[]> {
+  return parquetReadObjects({ file: arrayBuffer(await storage.read(path)), compressors });
+}
+
+export async function readMetadata(storage: Storage, path: string) {
+  return parquetMetadata(arrayBuffer(await storage.read(path)));
+}
+
+export async function allRows(storage: Storage, table: string): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const path of await storage.list(`${table}/`)) rows.push(...(await readRows(storage, path)));
+  return rows;
+}

@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HEADER_MSG_ID } from '../../src/brokers/types.js';
+import { isHeroflowError } from '../../src/errors.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+import { attackFrame, deliveries, delivery, envelope, pyDumps, startFrame } from './fixtures.js';
+import { allRows, readRows, recordedSink } from './helpers.js';
+
+const GAME = 'a1a1a1a1-0000-4000-8000-000000000001';
+const attack = (i: number) =>
+  envelope(
+    'kafka.lib.server.game',
+    'Attack Completed',
+    '2023-09-01T12:00:00.000001',
+    pyDumps(attackFrame('2023-09-01T12:00:00Z', GAME, `u${i}`, 'e', 10, 100)),
+  );
+const attacks = (n: number) => Array.from({ length: n }, (_, i) => attack(i));
+const FILE0 = 'date=2023-09-01/lib.server.game+0000+00000000000000000000.parquet';
+
+describe('ParquetSink', () => {
+  it('writes the good messages around malformed ones and dead-letters the bad, logged once each', async () => {
+    const r = recordedSink();
+    const batch = deliveries([attack(0), 'not json', attack(2), pyDumps({ level: 'INFO' }), attack(4)]);
+    await r.sink.add(batch);
+    await r.sink.flush();
+
+    assert.deepEqual(
+      r.dlq.map((x) => [x.delivery.offset, x.reason]),
+      [
+        [1n, 'not_json'],
+        [3n, 'missing_field: log_message'],
+      ],
+    );
+    const warnings = r.logs.filter((l) => l.level === 'warn');
+    assert.deepEqual(
+      warnings.map((w) => [w.fields?.topic, w.fields?.partition, w.fields?.offset]),
+      [
+        ['lib.server.game', 0, '1'],
+        ['lib.server.game', 0, '3'],
+      ],
+    );
+    // Every delivery, bad ones included, is committed with the segment.
+    assert.equal(r.durable.length, 1);
+    assert.deepEqual(r.durable[0].deliveries, batch);
+    const game = await readRows(r.storage, `lib_server_game/${FILE0}`);
+    assert.deepEqual(
+      game.map((row) => row.msg_id),
+      ['lib.server.game/0@0', 'lib.server.game/0@2', 'lib.server.game/0@4'],
+    );
+    assert.equal((await readRows(r.storage, `buffer_meta/${FILE0}`)).length, 3);
+    assert.equal(r.sink.stats().deadLetters, 2);
+  });
+
+  it('writes one row per participant of each Starting Match copy, and no file for an empty table', async () => {
+    const heroes = [
+      { token: 'u1', id: 1, attack: 26112, health: 3040000 },
+      { token: 'u2', id: 732, attack: 1, health: 10 },
+    ];
+    const task = pyDumps(startFrame('2023-09-01T12:00:00Z', GAME, heroes));
+    const start = envelope('kafka.lib.server.lobby', 'Starting Match', '2023-09-01T12:00:00.5', task);
+    const r = recordedSink();
+    // upstream logs Starting Match once per participant: both copies are kept, each with its own msg_id
+    await r.sink.add(deliveries([start, start], { topic: 'lib.server.lobby', partition: 1 }));
+    await r.sink.close();
+
+    const lobby = await allRows(r.storage, 'lib_server_lobby');
+    assert.deepEqual(
+      lobby.map((x) => [x.msg_id, x.user_token, x.superhero_id, x.superhero_attack, x.superhero_health]),
+      [
+        ['lib.server.lobby/1@0', 'u1', 1, 26112n, 3040000n],
+        ['lib.server.lobby/1@0', 'u2', 732, 1n, 10n],
+        ['lib.server.lobby/1@1', 'u1', 1, 26112n, 3040000n],
+        ['lib.server.lobby/1@1', 'u2', 732, 1n, 10n],
+      ],
+    );
+    assert.deepEqual(await r.storage.list('lib_server_game/'), []);
+    const files = r.durable[0].files.map((f) => f.split('/')[0]).sort();
+    assert.deepEqual(files, ['buffer_meta', 'etl_meta', 'lib_server_lobby', 'log_meta']);
+  });
+
+  it('fills buffer_meta, log_meta and etl_meta as upstream derives them', async () => {
+    const r = recordedSink({ service: 'kafka', mode: 'Batch' });
+    const d = delivery(pyDumps(attack(0)), {
+      offset: 42n,
+      partition: 3,
+      key: 'k',
+      headers: { a: 'b' },
+      timestamp: 1693569600123,
+    });
+    await r.sink.add([d]);
+    await r.sink.flush();
+    const name = 'date=2023-09-01/lib.server.game+0003+00000000000000000042.parquet';
+    const [buffer] = await readRows(r.storage, `buffer_meta/${name}`);
+    const [etl] = await readRows(r.storage, `etl_meta/${name}`);
+    assert.deepEqual(
+      { ...buffer, etl_id: typeof buffer.etl_id },
+      {
+        etl_id: 'string',
+        msg_id: 'lib.server.game/3@42',
+        checksum: null,
+        headers: ['a=b'],
+        key: 'k',
+        offset: 42n,
+        partition: 3,
+        serialized_key_size: 1,
+        serialized_value_size: d.value.byteLength,
+        timestamp: new Date(1693569600123),
+        timestamp_type: 0,
+        topic: 'lib.server.game',
+        _is_protocol: false,
+      },
+    );
+    const [log] = await readRows(r.storage, `log_meta/${name}`);
+    assert.equal(log.etl_id, buffer.etl_id);
+    assert.deepEqual(log.timestamp, new Date(Date.UTC(2023, 8, 1, 12)));
+    assert.equal(etl.etl_id, buffer.etl_id);
+    assert.equal(etl.service, 'kafka');
+    assert.equal(etl.mode, 'Batch');
+    assert.ok((etl.timestamp_start as Date) <= (etl.timestamp_end as Date));
+  });
+
+  it('rolls by rows, naming each file by its start offset, with a new etl_id per flush', async () => {
+    const r = recordedSink({ roll: { maxRows: 3 } });
+    await r.sink.add(deliveries(attacks(7)));
+    assert.deepEqual(
+      r.durable.map((x) => x.deliveries.map((d) => d.offset)),
+      [
+        [0n, 1n, 2n],
+        [3n, 4n, 5n],
+      ],
+    );
+    assert.ok(
+      r.durable[1].files.includes(
+        'lib_server_game/date=2023-09-01/lib.server.game+0000+00000000000000000003.parquet',
+      ),
+    );
+    await r.sink.flush();
+    assert.equal(r.durable.length, 3);
+    const etl = await allRows(r.storage, 'etl_meta');
+    assert.equal(new Set(etl.map((x) => x.etl_id)).size, 3);
+  });
+
+  it('rolls by bytes', async () => {
+    // The estimate per delivery: its value twice (kept + copied into columns) plus 160 bytes of overhead.
+    const perDelivery = 2 * deliveries(attacks(1))[0].value.byteLength + 160;
+    const r = recordedSink({ roll: { maxBytes: 3 * perDelivery - 1 } });
+    await r.sink.add(deliveries(attacks(5)));
+    assert.deepEqual(
+      r.durable.map((x) => x.deliveries.length),
+      [3],
+    );
+    assert.equal(r.sink.stats().openBytes, 2 * perDelivery);
+  });
+
+  it('rolls by age on a timer even when no further message arrives', async () => {
+    let durable!: () => void;
+    const rolled = new Promise<void>((resolve) => {
+      durable = resolve;
+    });
+    const r = recordedSink({ roll: { maxAgeMs: 30 }, onDurable: async () => durable() });
+    // The sink's timer is unref'd (it must not keep a worker alive); this test keeps the loop running.
+    const keepAlive = setInterval(() => {}, 1000);
+    await r.sink.add(deliveries(attacks(2)));
+    await rolled;
+    clearInterval(keepAlive);
+    assert.equal(r.sink.stats().openSegments, 0);
+    assert.equal((await allRows(r.storage, 'lib_server_game')).length, 2);
+  });
+
+  it('over the memory budget, rolls the largest segment first', async () => {
+    const value = deliveries(attacks(1))[0].value.byteLength;
+    const r = recordedSink({ memoryBudgetBytes: 5 * (2 * value + 160) - 1 });
+    await r.sink.add([
+      ...deliveries(attacks(3), { partition: 0 }),
+      ...deliveries(attacks(1), { partition: 1 }),
+      ...deliveries(attacks(1), { partition: 2 }),
+    ]);
+    assert.equal(r.durable.length, 1);
+    assert.equal(r.durable[0].deliveries[0].partition, 0);
+    assert.equal(r.durable[0].deliveries.length, 3);
+    assert.equal(r.sink.stats().openSegments, 2);
+  });
+
+  it('writes the same names when the same deliveries are replayed and cut differently', async () => {
+    const storage = new MemoryStorage();
+    const input = deliveries(attacks(10));
+    const first = recordedSink({ roll: { maxRows: 10 } }, storage);
+    await first.sink.add(input);
+    await first.sink.close();
+    // crash before the commit: the replay starts at the same offset, with a different roll size
+    const replay = recordedSink({ roll: { maxRows: 4 } }, storage);
+    await replay.sink.add(input);
+    await replay.sink.close();
+
+    assert.deepEqual(first.durable[0].files.sort(), replay.durable[0].files.sort());
+    const ids = (await allRows(storage, 'buffer_meta')).map((x) => x.msg_id);
+    assert.equal(ids.length, 10, 'no duplicate rows after the replay');
+    assert.equal(new Set(ids).size, 10);
+  });
+
+  it('names segments of brokers without offsets by the first message id', async () => {
+    const r = recordedSink();
+    await r.sink.add([
+      delivery(pyDumps(attack(0)), { topic: 'task_lib.server.game', headers: { [HEADER_MSG_ID]: 'm/1' } }),
+      delivery(pyDumps(attack(1)), { topic: 'task_lib.server.game', headers: { [HEADER_MSG_ID]: 'm-2' } }),
+    ]);
+    await r.sink.flush();
+    assert.deepEqual(await r.storage.list('log_meta/'), [
+      'log_meta/date=2023-09-01/task_lib.server.game+0000+m_1.parquet',
+    ]);
+    const [row] = await readRows(
+      r.storage,
+      'buffer_meta/date=2023-09-01/task_lib.server.game+0000+m_1.parquet',
+    );
+    assert.equal(row.offset, null);
+  });
+
+  it('calls onDurable only after every storage.write resolved', async () => {
+    const inner = new MemoryStorage();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const storage = Object.assign(Object.create(inner) as MemoryStorage, {
+      write: async (path: string, data: Uint8Array) => {
+        await gate;
+        await inner.write(path, data);
+      },
+    });
+    const seen: string[][] = [];
+    const r = recordedSink(
+      {
+        onDurable: async (_d, files) => {
+          for (const f of files) await inner.read(f); // throws if not written yet
+          seen.push(files);
+        },
+      },
+      storage,
+    );
+    await r.sink.add(deliveries(attacks(2)));
+    const flushed = r.sink.flush();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(seen.length, 0);
+    release();
+    await flushed;
+    assert.equal(seen.length, 1);
+  });
+
+  it('flushes or drops only the chosen partitions', async () => {
+    const r = recordedSink();
+    await r.sink.add([
+      ...deliveries(attacks(2), { partition: 0 }),
+      ...deliveries(attacks(2), { partition: 1 }),
+    ]);
+    await r.sink.flush((tp) => tp.partition === 1);
+    assert.deepEqual(
+      r.durable.map((x) => x.deliveries[0].partition),
+      [1],
+    );
+    r.sink.drop((tp) => tp.partition === 0);
+    await r.sink.close();
+    assert.equal(r.durable.length, 1);
+    assert.equal(r.sink.stats().openSegments, 0);
+  });
+
+  it('stops and reports HF_STORAGE_IO when a write fails, without committing', async () => {
+    const storage = Object.assign(new MemoryStorage(), {
+      write: async () => {
+        throw new Error('disk full');
+      },
+    });
+    const r = recordedSink({ roll: { maxRows: 2 } }, storage);
+    await assert.rejects(r.sink.add(deliveries(attacks(3))), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
+    await assert.rejects(r.sink.flush(), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
+    assert.equal(r.durable.length, 0);
+  });
+});
