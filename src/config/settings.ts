@@ -49,12 +49,8 @@ const topicList = z.preprocess(
   z.array(z.string().regex(/^[A-Za-z0-9._\-$/]+$/)).min(1),
 );
 
-function def<T>(d: SettingDef<T>): SettingDef<T> {
-  return d;
-}
-
 export const SETTINGS = {
-  broker: def({
+  broker: {
     flag: '--broker <url>',
     env: 'HEROFLOW_BROKER',
     help: 'message broker URL',
@@ -62,203 +58,211 @@ export const SETTINGS = {
       'a URL: memory://, redis://host:6379/0, redis+fanout://…, redis+streams://…, amqp://user:pass@host:5672, kafka://host:9092, nats://host:4222, mqtt://host:1883',
     schema: url('memory://, kafka://127.0.0.1:9092'),
     default: 'memory://',
-  }),
-  out: def({
+  },
+  out: {
     flag: '--out <dir|url>',
     env: 'OUTPUT_DIR',
     help: 'where the Parquet tables go: a directory, file:///abs/dir or memory://',
     allowed: 'a directory path or a URL (file://, memory://)',
     schema: z.string().min(1),
     default: './output',
-  }),
-  outputFs: def({
+  },
+  outputFs: {
     flag: '--output-fs <fs>',
     env: 'OUTPUT_FS',
     help: "upstream's output file system selector; a URL in --out wins",
     allowed: 'one of LOCAL, AWS, GCP, AZURE',
     schema: oneOf(['local', 'aws', 'gcp', 'azure'] as const),
     default: 'local' as const,
-  }),
-  loggerModule: def({
+  },
+  loggerModule: {
     flag: '--logger-module <name>',
     env: 'LOGGER_MODULE',
     help: "logger name prefix; 'default' logs to stdout only (no broker transport). Default: the broker's scheme",
     allowed: 'a name of letters, digits, _ or -',
     schema: z.string().regex(/^[A-Za-z0-9_-]+$/),
-  }),
-  logLevel: def({
+  },
+  logLevel: {
     flag: '--log-level <level>',
     env: 'LOG_LEVEL',
     help: 'lowest level logged (and transported)',
     allowed: 'one of DEBUG, INFO, WARNING, ERROR, CRITICAL',
     schema: oneOf(['debug', 'info', 'warning', 'warn', 'error', 'critical'] as const),
     default: 'info' as const,
-  }),
-  seed: def({
+  },
+  seed: {
     flag: '--seed <n>',
     env: 'HEROFLOW_SEED',
     help: 'seed for a reproducible run (same games, same records, same file names)',
     allowed: 'an integer ≥ 0',
     schema: int(0, 2 ** 32 - 1),
-  }),
-  players: def({
+  },
+  players: {
     flag: '--players <n>',
     env: 'HEROFLOW_PLAYERS',
     help: 'bot players in the tournament',
     allowed: 'an integer from 2 to 100000',
     schema: int(2, 100_000),
     default: 20,
-  }),
-  games: def({
+  },
+  games: {
     flag: '--games <n>',
     env: 'CLIENT_GAMES',
     help: 'games each player plays (upstream CLIENT_GAMES)',
     allowed: 'an integer from 1 to 1000000',
     schema: int(1, 1_000_000),
     default: 10,
-  }),
-  workers: def({
+  },
+  workers: {
     flag: '--workers <n>',
     env: 'HEROFLOW_WORKERS',
     help: 'workers consuming in one group',
     allowed: 'an integer from 1 to 64',
     schema: int(1, 64),
     default: 2,
-  }),
-  heroes: def({
+  },
+  heroes: {
     flag: '--heroes <file>',
     env: 'HEROFLOW_HEROES',
     help: 'a superhero.json in the upstream format (default: the bundled generated roster)',
     allowed: 'a path to a readable JSON file',
     schema: z.string().min(1),
-  }),
-  topics: def({
+  },
+  topics: {
     flag: '--topics <list>',
     env: 'WORKER_CHANNEL',
     help: 'comma-separated topics the worker consumes',
     allowed: 'comma-separated topic names (letters, digits, . _ - $ /)',
     schema: topicList,
     default: ['lib.server.lobby', 'lib.server.game'],
-  }),
-  group: def({
+  },
+  group: {
     flag: '--group <name>',
     env: 'HEROFLOW_GROUP',
     help: 'consumer group (upstream: superhero_sim)',
     allowed: 'a non-empty name',
     schema: z.string().min(1),
     default: 'superhero_sim',
-  }),
-  from: def({
+  },
+  from: {
     flag: '--from <where>',
     env: 'HEROFLOW_FROM',
     help: 'where a group without committed offsets starts',
     allowed: 'earliest or latest',
     schema: oneOf(['earliest', 'latest'] as const),
     default: 'earliest' as const,
-  }),
-  mode: def({
+  },
+  mode: {
     flag: '--mode <mode>',
     env: 'HEROFLOW_MODE',
     help: 'streaming: commit to the broker after each durable file; batch: offsets kept in --state, never committed',
     allowed: 'streaming or batch',
     schema: oneOf(['streaming', 'batch'] as const),
     default: 'streaming' as const,
-  }),
-  state: def({
+  },
+  state: {
     flag: '--state <url>',
     env: 'HEROFLOW_STATE',
     help: 'offset store for batch mode (default: redis from REDIS_HOST/REDIS_PORT/REDIS_DB)',
     allowed: 'a URL: redis://host:6379/0, file:///abs/dir, memory://',
     schema: url('redis://127.0.0.1:6379/0'),
-  }),
-  batchSize: def({
+  },
+  batchSize: {
     flag: '--batch-size <n>',
     env: 'BATCH_SIZE',
     help: 'messages per partition before a batch-mode load (upstream BATCH_SIZE)',
     allowed: 'an integer ≥ 1',
     schema: int(1),
     default: 1000,
-  }),
-  batchContinuous: def({
+  },
+  batchContinuous: {
     flag: '--batch-continuous <bool>',
     env: 'BATCH_CONTINUOUS',
     help: `batch mode: run continuously (true) or one batch per trigger message on WORKER_CHANNEL's Redis channel`,
     allowed: 'true or false',
     schema: bool,
     default: true,
-  }),
-  rollRows: def({
+  },
+  rollRows: {
     flag: '--roll-rows <n>',
     env: 'HEROFLOW_ROLL_ROWS',
     help: 'a file rolls after this many messages',
     allowed: 'an integer ≥ 1',
     schema: int(1),
     default: 100_000,
-  }),
-  rollBytes: def({
+  },
+  rollBytes: {
     flag: '--roll-bytes <size>',
     env: 'HEROFLOW_ROLL_BYTES',
     help: 'a file rolls after this many input bytes (e.g. 64MiB)',
     allowed: 'a size like 65536, 512KiB, 64MiB',
     schema: bytes,
     default: 64 * 1024 ** 2,
-  }),
-  rollAge: def({
+  },
+  rollAge: {
     flag: '--roll-age <duration>',
     env: 'HEROFLOW_ROLL_AGE',
     help: 'a file rolls after this long even when no message arrives (e.g. 10s)',
     allowed: 'a duration like 500ms, 10s, 5m',
     schema: duration,
     default: 10_000,
-  }),
-  memoryBudget: def({
+  },
+  memoryBudget: {
     flag: '--memory-budget <size>',
     env: 'HEROFLOW_MEMORY_BUDGET',
     help: 'bytes buffered across all open files before the largest rolls',
     allowed: 'a size like 256MiB',
     schema: bytes,
     default: 256 * 1024 ** 2,
-  }),
-  idleExit: def({
+  },
+  compression: {
+    flag: '--compression <codec>',
+    env: 'HEROFLOW_COMPRESSION',
+    help: 'Parquet compression codec (docs/parquet.md compares them)',
+    allowed: 'one of zstd, snappy, gzip, lz4, brotli, none',
+    schema: oneOf(['zstd', 'snappy', 'gzip', 'lz4', 'brotli', 'none'] as const),
+    default: 'zstd' as const,
+  },
+  idleExit: {
     flag: '--exit-when-idle <duration>',
     env: 'HEROFLOW_EXIT_WHEN_IDLE',
     help: 'stop after this long without a message (default: run until SIGINT/SIGTERM)',
     allowed: 'a duration like 500ms, 10s, 5m',
     schema: duration,
-  }),
-  redisHost: def({
+  },
+  redisHost: {
     flag: '--redis-host <host>',
     env: 'REDIS_HOST',
     help: 'Redis host (upstream)',
     allowed: 'a host name',
     schema: z.string().min(1),
     default: 'localhost',
-  }),
-  redisPort: def({
+  },
+  redisPort: {
     flag: '--redis-port <port>',
     env: 'REDIS_PORT',
     help: 'Redis port (upstream)',
     allowed: 'a port 1–65535',
     schema: int(1, 65535),
     default: 6379,
-  }),
-  redisDb: def({
+  },
+  redisDb: {
     flag: '--redis-db <n>',
     env: 'REDIS_DB',
     help: 'Redis database (upstream)',
     allowed: 'an integer from 0 to 15',
     schema: int(0, 15),
     default: 0,
-  }),
-  redisExpiry: def({
+  },
+  redisExpiry: {
     flag: '--redis-expiry <seconds>',
     env: 'REDIS_EXPIRY',
     help: 'seconds before a finished game’s keys expire (upstream)',
     allowed: 'an integer ≥ 1',
     schema: int(1),
     default: 30,
-  }),
-} satisfies Record<string, SettingDef<never> | SettingDef<any>>;
+  },
+} satisfies Record<string, SettingDef<never> | SettingDef<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;
 type ValueOf<K extends SettingName> = (typeof SETTINGS)[K] extends SettingDef<infer T> ? T : never;
@@ -278,7 +282,7 @@ export function describeSetting(name: SettingName): string {
 
 /** Validate one raw value; throws HF_CONFIG_INVALID naming the setting, the value and what is allowed. */
 export function parseSetting<K extends SettingName>(name: K, raw: unknown): ValueOf<K> {
-  const s = SETTINGS[name] as SettingDef<ValueOf<K>>;
+  const s = SETTINGS[name] as unknown as SettingDef<ValueOf<K>>;
   const r = s.schema.safeParse(raw);
   if (r.success) return r.data;
   throw new HeroflowError(

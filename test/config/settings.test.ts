@@ -66,3 +66,9 @@ test('output location: a URL wins, otherwise OUTPUT_FS picks the file system', (
   assert.equal(resolveOutputUrl('bucket', 'gcp'), 'gs://bucket');
   assert.throws(() => resolveOutputUrl('/', 'azure'), /needs a bucket/);
 });
+
+test('the compression codecs allowed are exactly those the Parquet writer knows', async () => {
+  const { COMPRESSIONS } = await import('../../src/etl/index.js');
+  for (const codec of COMPRESSIONS) assert.equal(parseSetting('compression', codec), codec);
+  assert.throws(() => parseSetting('compression', 'lzo'), /one of zstd/);
+});

@@ -1,0 +1,146 @@
+/**
+ * `heroflow demo`: the whole pipeline in one process. Workers join their group first (so nothing is
+ * published before they listen), the tournament plays and logs through the transport, then the demo
+ * waits until the workers have consumed everything that was published, stops them (flush + commit) and
+ * prints a summary.
+ */
+import type { Command } from 'commander';
+import { openBroker } from '../../brokers/index.js';
+import { UPSTREAM_PARTITIONS } from '../../brokers/types.js';
+import { resolveOutputUrl } from '../../config/index.js';
+import { loadRoster, runTournament, virtualClock, wallClock } from '../../simulator/index.js';
+import { openStorage } from '../../storage/index.js';
+import { createSimulatorLogger, QUEUE_GAME, QUEUE_LOBBY } from '../../transport/index.js';
+import { Worker } from '../../worker/index.js';
+import { createCliLog } from '../log.js';
+import { addSettings, readSettings } from '../options.js';
+import { createProgress } from '../progress.js';
+import { printDemoSummary } from '../summary.js';
+
+const SETTING_NAMES = [
+  'players',
+  'games',
+  'workers',
+  'broker',
+  'out',
+  'outputFs',
+  'seed',
+  'heroes',
+  'loggerModule',
+  'logLevel',
+  'rollRows',
+  'rollBytes',
+  'rollAge',
+  'memoryBudget',
+  'compression',
+] as const;
+
+/** Upstream's transport module names; heroflow derives LOGGER_MODULE from the broker when unset. */
+function loggerModuleFor(brokerUrl: string): string {
+  const scheme = brokerUrl.split(':')[0].split('+')[0];
+  return scheme === 'amqp' ? 'rabbit' : scheme;
+}
+
+/** Fails instead of hanging when consumption stops moving (a dead worker, a broker gone). */
+const STALL_MS = 60_000;
+
+export function registerDemo(program: Command): void {
+  const cmd = program
+    .command('demo')
+    .description(
+      'Play a simulated tournament in-process and stream its logs through the broker into the five Parquet tables (what `npm start` runs).',
+    );
+  addSettings(cmd, SETTING_NAMES);
+  cmd.action(async () => {
+    const s = readSettings(cmd, SETTING_NAMES);
+    const log = createCliLog(s.logLevel === 'debug' ? 'debug' : 'warning', 'heroflow.demo');
+    const roster = await loadRoster(s.heroes);
+    const broker = await openBroker(s.broker, { log });
+    const storage = await openStorage(resolveOutputUrl(s.out, s.outputFs));
+    const topics = [QUEUE_LOBBY, QUEUE_GAME];
+    const started = Date.now();
+    try {
+      await broker.ensureTopics(
+        Object.entries(UPSTREAM_PARTITIONS).map(([topic, partitions]) => ({ topic, partitions })),
+      );
+      // A group of its own per run, reading from `latest` once live: a demo consumes what it played,
+      // not what earlier runs left on a persistent broker.
+      const group = `heroflow-demo-${s.seed ?? process.pid}-${started}`;
+      const workers = Array.from(
+        { length: s.workers },
+        (_, i) =>
+          new Worker({
+            broker,
+            storage,
+            topics,
+            group,
+            from: 'latest',
+            consumerId: `demo-worker-${i + 1}`,
+            mode: 'streaming',
+            roll: { maxRows: s.rollRows, maxBytes: s.rollBytes, maxAgeMs: s.rollAge },
+            memoryBudgetBytes: Math.floor(s.memoryBudget / s.workers),
+            compression: s.compression,
+            log,
+          }),
+      );
+      const runs = workers.map((w) => w.run());
+      await Promise.all(workers.map((w) => w.ready()));
+
+      // Seeded runs use a virtual clock so that record times, and so the date partitions, repeat.
+      const clock = s.seed === undefined ? wallClock() : virtualClock();
+      const logger = createSimulatorLogger({
+        loggerModule: s.loggerModule ?? loggerModuleFor(s.broker),
+        level: s.logLevel.toUpperCase(),
+        broker,
+        stdout: false,
+        clock,
+      });
+      const gamesBar = createProgress('games', s.players * s.games, 'player-games');
+      const summary = await runTournament({
+        players: s.players,
+        gamesPerPlayer: s.games,
+        seed: s.seed,
+        roster,
+        logger,
+        clock,
+        onProgress: (p) => gamesBar.update(p.slotsDone, { games: p.games }),
+      });
+      gamesBar.stop();
+      await logger.close();
+      const published = logger.counts();
+      const expected = topics.reduce((n, t) => n + (published[t] ?? 0), 0);
+
+      const consumed = () => workers.reduce((n, w) => n + w.stats().consumed, 0);
+      const etlBar = createProgress('etl', expected, 'records');
+      let last = -1;
+      let lastMoved = Date.now();
+      while (consumed() < expected) {
+        const now = consumed();
+        etlBar.update(now);
+        if (now !== last) [last, lastMoved] = [now, Date.now()];
+        if (Date.now() - lastMoved > STALL_MS) {
+          throw new Error(
+            `workers consumed ${now} of ${expected} records and made no progress for ${STALL_MS / 1000} s; is the broker still up?`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      etlBar.update(consumed());
+      etlBar.stop();
+      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all(runs);
+      printDemoSummary({
+        tournament: summary,
+        published,
+        workers: workers.map((w) => w.stats()),
+        seconds: (Date.now() - started) / 1000,
+        output: storage.url,
+        roster: roster.source,
+        broker: broker.url,
+      });
+    } finally {
+      await broker.close();
+      await storage.close();
+    }
+  });
+}

@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { openBroker } from '../../brokers/index.js';
+import { resolveOutputUrl } from '../../config/index.js';
+import { openOffsetStore } from '../../state/index.js';
+import { openStorage } from '../../storage/index.js';
+import { Worker } from '../../worker/index.js';
+import { createCliLog } from '../log.js';
+import { addSettings, readSettings } from '../options.js';
+import { printWorkerSummary } from '../summary.js';
+
+const SETTING_NAMES = [
+  'broker',
+  'topics',
+  'group',
+  'from',
+  'mode',
+  'state',
+  'out',
+  'outputFs',
+  'batchSize',
+  'rollRows',
+  'rollBytes',
+  'rollAge',
+  'memoryBudget',
+  'compression',
+  'idleExit',
+  'redisHost',
+  'redisPort',
+  'redisDb',
+  'logLevel',
+] as const;
+
+export function registerWorker(program: Command): void {
+  const cmd = program
+    .command('worker')
+    .description(
+      'Consume log records in a group and write the five Parquet tables; commits only after a file is durable. Stops on SIGINT/SIGTERM (flushing first) or after --exit-when-idle.',
+    );
+  addSettings(cmd, SETTING_NAMES);
+  cmd.action(async () => {
+    const s = readSettings(cmd, SETTING_NAMES);
+    const log = createCliLog(s.logLevel, 'heroflow.worker');
+    const broker = await openBroker(s.broker, { log });
+    const storage = await openStorage(resolveOutputUrl(s.out, s.outputFs));
+    const offsetStore =
+      s.mode === 'batch'
+        ? await openOffsetStore(s.state ?? `redis://${s.redisHost}:${s.redisPort}/${s.redisDb}`)
+        : undefined;
+    const worker = new Worker({
+      broker,
+      storage,
+      topics: s.topics,
+      group: s.group,
+      from: s.from,
+      mode: s.mode,
+      offsetStore,
+      // Batch mode loads every BATCH_SIZE messages of a partition, as upstream does.
+      roll: {
+        maxRows: s.mode === 'batch' ? s.batchSize : s.rollRows,
+        maxBytes: s.rollBytes,
+        maxAgeMs: s.rollAge,
+      },
+      memoryBudgetBytes: s.memoryBudget,
+      compression: s.compression,
+      idleExitMs: s.idleExit,
+      log,
+    });
+    const started = Date.now();
+    const stop = () => void worker.stop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    log('info', 'worker started', { broker: broker.url, topics: s.topics, group: s.group, mode: s.mode });
+    try {
+      await worker.run();
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await offsetStore?.close();
+      await broker.close();
+      await storage.close();
+    }
+    printWorkerSummary(worker.stats(), { seconds: (Date.now() - started) / 1000, output: storage.url });
+  });
+}

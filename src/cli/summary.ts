@@ -1,0 +1,94 @@
+/** End-of-run summaries: what was consumed, what was written, how fast, and where to look. */
+import { formatBytes } from '../config/index.js';
+import type { TournamentSummary } from '../simulator/index.js';
+import type { WorkerStats } from '../worker/index.js';
+
+export function table(rows: Array<[string, string | number]>, indent = '  '): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows
+    .map(([k, v]) => `${indent}${k.padEnd(width)}  ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`)
+    .join('\n');
+}
+
+/** Add up the stats of several workers of one group. */
+export function mergeStats(all: WorkerStats[]): WorkerStats {
+  const sum = (pick: (s: WorkerStats) => Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const s of all) for (const [k, v] of Object.entries(pick(s))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    ...all[0],
+    messages: all.reduce((n, s) => n + s.messages, 0),
+    files: all.reduce((n, s) => n + s.files, 0),
+    deadLetters: all.reduce((n, s) => n + s.deadLetters, 0),
+    bytesWritten: all.reduce((n, s) => n + s.bytesWritten, 0),
+    consumed: all.reduce((n, s) => n + s.consumed, 0),
+    committed: all.reduce((n, s) => n + s.committed, 0),
+    redelivered: all.reduce((n, s) => n + s.redelivered, 0),
+    rowsByTable: sum((s) => s.rowsByTable),
+    consumedByTopic: sum((s) => s.consumedByTopic),
+  };
+}
+
+export function queryHint(outputUrl: string): string {
+  const dir = outputUrl.startsWith('file://') ? new URL(outputUrl).pathname : outputUrl;
+  return [
+    'Query it, for example with DuckDB or PyArrow:',
+    `  duckdb -c "SELECT user_token, sum(enemy_damage) AS damage FROM read_parquet('${dir}/lib_server_game/**/*.parquet') GROUP BY 1 ORDER BY 2 DESC LIMIT 5"`,
+    `  python3 -c "import pyarrow.dataset as ds; print(ds.dataset('${dir}/lib_server_lobby', format='parquet').to_table().num_rows)"`,
+  ].join('\n');
+}
+
+export function printWorkerSummary(stats: WorkerStats, run: { seconds: number; output: string }): void {
+  const rows: Array<[string, string | number]> = [
+    ['messages consumed', stats.consumed],
+    ...Object.entries(stats.consumedByTopic).map(([t, n]) => [`  ${t}`, n] as [string, number]),
+    ['redelivered', stats.redelivered],
+    ['committed', stats.committed],
+    ['dead-lettered', stats.deadLetters],
+    ...Object.entries(stats.rowsByTable).map(([t, n]) => [`rows ${t}`, n] as [string, number]),
+    ['files written', stats.files],
+    ['bytes written', formatBytes(stats.bytesWritten)],
+    ['records/s', Math.round(stats.consumed / Math.max(run.seconds, 0.001))],
+    ['output', run.output],
+  ];
+  console.log(`\nworker summary (${run.seconds.toFixed(1)} s)\n${table(rows)}\n\n${queryHint(run.output)}`);
+}
+
+export interface DemoRun {
+  tournament: TournamentSummary;
+  published: Record<string, number>;
+  workers: WorkerStats[];
+  seconds: number;
+  output: string;
+  roster: string;
+  broker: string;
+}
+
+export function printDemoSummary(run: DemoRun): void {
+  const stats = mergeStats(run.workers);
+  const t = run.tournament;
+  const rows: Array<[string, string | number]> = [
+    ['broker', run.broker],
+    ['roster', run.roster],
+    ['seed', String(t.seed)],
+    ['players × games', `${t.players} × ${t.gamesPerPlayer}`],
+    ['games played', t.games],
+    ['games timed out', t.timedOut],
+    ['participants', t.participants],
+    ['attacks', t.attacks],
+    ...Object.entries(run.published).map(([topic, n]) => [`published ${topic}`, n] as [string, number]),
+    ...Object.entries(stats.consumedByTopic).map(
+      ([topic, n]) => [`consumed ${topic}`, n] as [string, number],
+    ),
+    ['workers', run.workers.length],
+    ['dead-lettered', stats.deadLetters],
+    ...Object.entries(stats.rowsByTable).map(([table, n]) => [`rows ${table}`, n] as [string, number]),
+    ['files', stats.files],
+    ['bytes written', formatBytes(stats.bytesWritten)],
+    ['records/s', Math.round(stats.consumed / Math.max(run.seconds, 0.001))],
+    ['output', run.output],
+  ];
+  console.log(`\ndemo summary (${run.seconds.toFixed(1)} s)\n${table(rows)}\n\n${queryHint(run.output)}`);
+}

@@ -1,0 +1,2 @@
+export { DLQ_SUFFIX, deadLetterMessage, HEADER_DLQ_POSITION, HEADER_DLQ_REASON } from './dead-letter.js';
+export { type LogFn, Worker, type WorkerOptions, type WorkerStats } from './worker.js';

@@ -1,0 +1,202 @@
+/**
+ * A worker: one member of a consumer group that pulls batches from a broker, runs the ETL into Parquet
+ * and acknowledges a message only after the file holding it is durable.
+ *
+ *   subscription (pull) ──batch──► ParquetSink ──segment durable──► commit (streaming)
+ *                                       │                         └► offset store (batch mode)
+ *                                       └─ malformed ─► <topic>.dlq
+ *
+ * Back-pressure is the pull loop itself: the next batch is asked for only after the sink accepted the
+ * previous one (and rolled files if a limit was reached).
+ */
+import type { Broker, Delivery, StartPosition, Subscription, TopicPartition } from '../brokers/types.js';
+import { type Compression, ParquetSink, type SinkStats } from '../etl/index.js';
+import type { OffsetStore } from '../state/index.js';
+import type { Storage } from '../storage/types.js';
+import { BatchOffsets } from './batch-offsets.js';
+import { deadLetterMessage } from './dead-letter.js';
+
+export type LogFn = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+export interface WorkerOptions {
+  broker: Broker;
+  storage: Storage;
+  topics: string[];
+  group: string;
+  from: 'earliest' | 'latest';
+  consumerId?: string;
+  /** streaming: commit to the broker; batch: positions kept in `offsetStore`, never committed (seed 001). */
+  mode: 'streaming' | 'batch';
+  offsetStore?: OffsetStore;
+  roll: { maxRows: number; maxBytes: number; maxAgeMs: number };
+  memoryBudgetBytes: number;
+  compression?: Compression;
+  maxBatch?: number;
+  /** Stop by itself after this long without a message. */
+  idleExitMs?: number;
+  log?: LogFn;
+  /** Called after every batch handed to the sink (progress bars, metrics). */
+  onBatch?: (deliveries: Delivery[]) => void;
+}
+
+export interface WorkerStats extends SinkStats {
+  consumed: number;
+  consumedByTopic: Record<string, number>;
+  committed: number;
+  redelivered: number;
+}
+
+const tpKey = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
+
+export class Worker {
+  private readonly opts: WorkerOptions;
+  private readonly sink: ParquetSink;
+  private readonly batchOffsets?: BatchOffsets;
+  private sub?: Subscription;
+  private stopping = false;
+  private idleTimer?: NodeJS.Timeout;
+  private loop?: Promise<void>;
+  /** Sink calls are serialised: a rebalance flush must not interleave with a batch being added. */
+  private sinkQueue: Promise<unknown> = Promise.resolve();
+  private readonly counters = {
+    consumed: 0,
+    committed: 0,
+    redelivered: 0,
+    byTopic: {} as Record<string, number>,
+  };
+
+  constructor(opts: WorkerOptions) {
+    if (opts.mode === 'batch' && !opts.offsetStore) {
+      throw new Error('batch mode needs an offset store (--state)');
+    }
+    this.opts = opts;
+    const log = opts.log ?? (() => {});
+    if (opts.offsetStore) this.batchOffsets = new BatchOffsets(opts.offsetStore);
+    this.sink = new ParquetSink({
+      storage: opts.storage,
+      service: opts.broker.url.split(':')[0],
+      mode: opts.mode === 'batch' ? 'Batch' : 'Streaming',
+      roll: opts.roll,
+      memoryBudgetBytes: opts.memoryBudgetBytes,
+      compression: opts.compression,
+      log,
+      onDurable: (deliveries) => this.acknowledge(deliveries),
+      onDeadLetter: async (delivery, reason) => {
+        await opts.broker.publish([deadLetterMessage(delivery, reason)]);
+      },
+    });
+  }
+
+  /** Start consuming; resolves when the worker has stopped (stop(), idle exit, or the stream ended). */
+  run(): Promise<void> {
+    this.loop ??= this.consume(this.subscribe());
+    return this.loop;
+  }
+
+  /** Resolves once this member is live in its group (see Subscription.ready); starts it if needed. */
+  async ready(): Promise<void> {
+    void this.run();
+    await this.sub?.ready();
+  }
+
+  /** Graceful stop: stop pulling, flush open files, commit, leave the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.idleTimer);
+    await this.sub?.close();
+    await this.loop;
+  }
+
+  stats(): WorkerStats {
+    return {
+      ...this.sink.stats(),
+      consumed: this.counters.consumed,
+      consumedByTopic: { ...this.counters.byTopic },
+      committed: this.counters.committed,
+      redelivered: this.counters.redelivered,
+    };
+  }
+
+  private subscribe(): Subscription {
+    const { broker, topics, group, from, consumerId, maxBatch = 1000 } = this.opts;
+    this.sub = broker.subscribe({
+      topics,
+      group,
+      from,
+      consumerId,
+      maxBatch,
+      maxWaitMs: 50,
+      onAssign: (tps) => this.onAssign(tps),
+      onRevoke: (tps) => this.onRevoke(tps),
+    });
+    return this.sub;
+  }
+
+  private async consume(sub: Subscription): Promise<void> {
+    this.armIdleTimer();
+    try {
+      for await (const batch of sub) {
+        this.armIdleTimer();
+        this.count(batch);
+        await this.serial(() => this.sink.add(batch));
+        this.opts.onBatch?.(batch);
+        if (this.stopping) break;
+      }
+      await this.serial(() => this.sink.flush());
+    } finally {
+      clearTimeout(this.idleTimer);
+      await sub.close();
+      await this.sink.close();
+    }
+  }
+
+  private count(batch: Delivery[]): void {
+    this.counters.consumed += batch.length;
+    for (const d of batch) {
+      this.counters.byTopic[d.topic] = (this.counters.byTopic[d.topic] ?? 0) + 1;
+      if (d.redelivered) this.counters.redelivered++;
+    }
+  }
+
+  private async acknowledge(deliveries: Delivery[]): Promise<void> {
+    if (this.batchOffsets) await this.batchOffsets.record(deliveries);
+    else await this.sub?.commit(deliveries);
+    this.counters.committed += deliveries.length;
+  }
+
+  private async onAssign(tps: TopicPartition[]): Promise<StartPosition[] | undefined> {
+    this.opts.log?.('info', 'partitions assigned', { partitions: tps.map(tpKey) });
+    return this.batchOffsets?.startPositions(tps);
+  }
+
+  /** Rebalance: flush and commit what is buffered of the revoked partitions, forget the rest. */
+  private async onRevoke(tps: TopicPartition[]): Promise<void> {
+    const revoked = new Set(tps.map(tpKey));
+    const owned = (tp: TopicPartition) => revoked.has(tpKey(tp));
+    await this.serial(async () => {
+      await this.sink.flush(owned);
+      this.sink.drop(owned);
+    });
+    this.opts.log?.('info', 'partitions revoked', { partitions: [...revoked] });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.sinkQueue.then(fn);
+    this.sinkQueue = next.catch(() => {});
+    return next;
+  }
+
+  private armIdleTimer(): void {
+    const ms = this.opts.idleExitMs;
+    if (ms === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.opts.log?.('info', 'idle, stopping', { idleMs: ms });
+      void this.stop();
+    }, ms);
+  }
+}
