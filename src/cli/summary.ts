@@ -66,9 +66,14 @@ export interface DemoRun {
   broker: string;
 }
 
-export function printDemoSummary(run: DemoRun): void {
+export function printDemoSummary(run: DemoRun, format: 'table' | 'json' = 'table'): void {
   const stats = mergeStats(run.workers);
   const t = run.tournament;
+  if (format === 'json') {
+    const { results: _perGame, ...tournament } = t;
+    console.log(JSON.stringify({ ...run, tournament, workers: stats }));
+    return;
+  }
   const rows: Array<[string, string | number]> = [
     ['broker', run.broker],
     ['roster', run.roster],

@@ -51,7 +51,8 @@ export function registerDemo(program: Command): void {
       'Play a simulated tournament in-process and stream its logs through the broker into the five Parquet tables (what `npm start` runs).',
     );
   addSettings(cmd, SETTING_NAMES);
-  cmd.action(async () => {
+  cmd.option('--json', 'print the summary as one JSON object on stdout (for scripts and tests)');
+  cmd.action(async (flags: { json?: boolean }) => {
     const s = readSettings(cmd, SETTING_NAMES);
     const log = createCliLog(s.logLevel === 'debug' ? 'debug' : 'warning', 'heroflow.demo');
     const roster = await loadRoster(s.heroes);
@@ -129,15 +130,18 @@ export function registerDemo(program: Command): void {
       etlBar.stop();
       await Promise.all(workers.map((w) => w.stop()));
       await Promise.all(runs);
-      printDemoSummary({
-        tournament: summary,
-        published,
-        workers: workers.map((w) => w.stats()),
-        seconds: (Date.now() - started) / 1000,
-        output: storage.url,
-        roster: roster.source,
-        broker: broker.url,
-      });
+      printDemoSummary(
+        {
+          tournament: summary,
+          published,
+          workers: workers.map((w) => w.stats()),
+          seconds: (Date.now() - started) / 1000,
+          output: storage.url,
+          roster: roster.source,
+          broker: broker.url,
+        },
+        flags.json ? 'json' : 'table',
+      );
     } finally {
       await broker.close();
       await storage.close();
