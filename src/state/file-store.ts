@@ -1,13 +1,19 @@
 /**
  * Offset state in a directory: one JSON file per topic holding the seed's two values as text
  * (`{"counts": "...", "last_offset": "..."}`), written with temp + rename so a crash leaves either the
- * old state or the new one, never half of each.
+ * old state or the new one, never half of each. `advance` holds a lock directory (`<topic>.json.lock`,
+ * mkdir is atomic) across its load-modify-save so that workers on one host do not lose each other's updates.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+
+/** A lock older than this belongs to a process that died holding it. */
+const STALE_LOCK_MS = 10_000;
+
+import { mkdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HeroflowError } from '../errors.js';
 import { decodeCounts, decodeLastOffset, encodeCounts, encodeLastOffset } from './codec.js';
+import { advanceState } from './positions.js';
 import type { OffsetState, OffsetStore } from './types.js';
 
 export class FileOffsetStore implements OffsetStore {
@@ -56,6 +62,37 @@ export class FileOffsetStore implements OffsetStore {
     const doc = { counts: encodeCounts(state.counts), last_offset: encodeLastOffset(state.lastOffset) };
     await writeFile(tmp, `${JSON.stringify(doc)}\n`);
     await rename(tmp, file);
+  }
+
+  async advance(topic: string, partition: number, count: number, lastOffset: bigint): Promise<void> {
+    this.#check();
+    await mkdir(this.#dir, { recursive: true });
+    const lock = `${this.#file(topic)}.lock`;
+    await this.#lock(lock);
+    try {
+      const state = await this.load(topic);
+      advanceState(state, partition, count, lastOffset);
+      await this.save(topic, state);
+    } finally {
+      await rmdir(lock).catch(() => {});
+    }
+  }
+
+  async #lock(lock: string): Promise<void> {
+    for (;;) {
+      try {
+        await mkdir(lock);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const age = await stat(lock).then(
+          (st) => Date.now() - st.mtimeMs,
+          () => 0,
+        );
+        if (age > STALE_LOCK_MS) await rmdir(lock).catch(() => {});
+        else await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+      }
+    }
   }
 
   async close(): Promise<void> {

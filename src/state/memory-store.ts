@@ -3,6 +3,7 @@
  * embedded demo) can "restart" a consumer by closing one store and opening another.
  */
 import { HeroflowError } from '../errors.js';
+import { advanceState } from './positions.js';
 import type { OffsetState, OffsetStore } from './types.js';
 
 const shared = new Map<string, Map<string, OffsetState>>();
@@ -35,6 +36,14 @@ export class MemoryOffsetStore implements OffsetStore {
   async save(topic: string, state: OffsetState): Promise<void> {
     this.#check();
     this.#topics.set(topic, copy(state));
+  }
+
+  async advance(topic: string, partition: number, count: number, lastOffset: bigint): Promise<void> {
+    this.#check();
+    // Synchronous between the read and the write: atomic within the one process that can see this state.
+    const state = this.#topics.get(topic) ?? { counts: {}, lastOffset: {} };
+    advanceState(state, partition, count, lastOffset);
+    this.#topics.set(topic, state);
   }
 
   async close(): Promise<void> {

@@ -20,3 +20,13 @@ export function recordProcessed(state: OffsetState, partition: number, offset: b
   const last = state.lastOffset[p];
   if (last === undefined || offset > last) state.lastOffset[p] = offset;
 }
+
+/** `advance` on a loaded state: the in-process half of OffsetStore.advance (memory and file stores). */
+export function advanceState(state: OffsetState, partition: number, count: number, lastOffset: bigint): void {
+  const p = String(partition);
+  state.counts[p] = (state.counts[p] ?? 0) + count;
+  // A plain stored integer cannot sit next to per-partition entries in the seed's format; the codec drops
+  // it on save, so it is spelled out for this partition before that happens.
+  const last = state.lastOffset[p] ?? state.lastOffset[ALL_PARTITIONS];
+  state.lastOffset[p] = last === undefined || lastOffset > last ? lastOffset : last;
+}

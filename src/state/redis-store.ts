@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { HeroflowError } from '../errors.js';
 import { decodeCounts, decodeLastOffset, encodeCounts, encodeLastOffset } from './codec.js';
+import { ADVANCE_SCRIPT } from './redis-advance.js';
 import type { OffsetState, OffsetStore } from './types.js';
 
 export const countsKey = (topic: string): string => `kafka.partitions.${topic}.state.counts`;
@@ -56,6 +57,34 @@ export class RedisOffsetStore implements OffsetStore {
       throw new HeroflowError('HF_STATE_INVALID', `saving offset state of ${topic} to ${this.url} failed`, {
         cause: failed?.[0],
       });
+    }
+  }
+
+  async advance(topic: string, partition: number, count: number, lastOffset: bigint): Promise<void> {
+    this.#check();
+    try {
+      await this.#run(() =>
+        this.#redis.eval(
+          ADVANCE_SCRIPT,
+          2,
+          countsKey(topic),
+          lastOffsetKey(topic),
+          String(partition),
+          String(count),
+          lastOffset.toString(),
+        ),
+      );
+    } catch (err) {
+      // The script refuses a garbled key with a reply naming the code; keep that code for the caller.
+      const cause = (err as HeroflowError).cause as Error | undefined;
+      if (cause && /HF_STATE_INVALID/.test(cause.message)) {
+        throw new HeroflowError(
+          'HF_STATE_INVALID',
+          `${cause.message.replace(/^.*HF_STATE_INVALID /, '')} (${this.url}); reset it (SET … counts "{\\"\\": 0}" / SET … last_offset -1) or fix the value`,
+          { cause },
+        );
+      }
+      throw err;
     }
   }
 

@@ -21,6 +21,13 @@ export interface OffsetStore {
   load(topic: string): Promise<OffsetState>;
   /** Replace the stored state of a topic; both parts change together or not at all. */
   save(topic: string, state: OffsetState): Promise<void>;
+  /**
+   * Atomically add `count` processed messages to one partition and move its last offset up to
+   * `lastOffset` (never down), leaving every other partition as stored. Workers of one group own
+   * different partitions of a topic but share its two keys, so a load-modify-save across processes would
+   * lose updates; this is the write the worker uses.
+   */
+  advance(topic: string, partition: number, count: number, lastOffset: bigint): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
 }

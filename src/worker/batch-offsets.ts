@@ -2,9 +2,12 @@
  * Batch mode (seed 001): positions are held outside the broker, in an offset store, and never committed
  * to it. After each durable write the per-partition counts grow and `last_offset` moves to the highest
  * offset written; on assignment the worker seeks to `last_offset + 1`.
+ *
+ * Several workers of one group share a topic's two keys while owning different partitions, so each
+ * durable write is one atomic `advance` per partition (a Lua script in Redis), never load-modify-save.
  */
 import type { Delivery, StartPosition, TopicPartition } from '../brokers/types.js';
-import { type OffsetStore, recordProcessed, startPositions } from '../state/index.js';
+import { type OffsetStore, startPositions } from '../state/index.js';
 
 export class BatchOffsets {
   constructor(private readonly store: OffsetStore) {}
@@ -24,12 +27,17 @@ export class BatchOffsets {
   }
 
   async record(deliveries: Delivery[]): Promise<void> {
-    for (const topic of new Set(deliveries.map((d) => d.topic))) {
-      const state = await this.store.load(topic);
-      for (const d of deliveries) {
-        if (d.topic === topic && d.offset !== undefined) recordProcessed(state, d.partition, d.offset);
+    const runs = new Map<string, { topic: string; partition: number; count: number; last: bigint }>();
+    for (const d of deliveries) {
+      if (d.offset === undefined) continue;
+      const k = `${d.topic}\u0000${d.partition}`;
+      const run = runs.get(k);
+      if (!run) runs.set(k, { topic: d.topic, partition: d.partition, count: 1, last: d.offset });
+      else {
+        run.count++;
+        if (d.offset > run.last) run.last = d.offset;
       }
-      await this.store.save(topic, state);
     }
+    for (const r of runs.values()) await this.store.advance(r.topic, r.partition, r.count, r.last);
   }
 }
