@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isHeroflowError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
+import { registerPub } from './commands/pub.js';
+import { registerSub } from './commands/sub.js';
 import { registerWorker } from './commands/worker.js';
 
 function version(): string {
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDemo(program);
   registerWorker(program);
+  registerPub(program);
+  registerSub(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
