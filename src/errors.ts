@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   HF_ROSTER_INVALID: 'A hero roster file could not be read or is not in the superhero API format.',
   HF_MESSAGE_INVALID: 'A message in a stream is malformed (not JSON, missing fields, wrong types).',
   HF_SERVICE_MISSING: 'A test or command needs a server that is not running.',
+  HF_SUPERHERO_API: 'Pulling heroes from the superhero API failed (network, API_TOKEN, or an error answer).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
