@@ -13,6 +13,7 @@ type AdapterModule = { open: OpenBroker };
 const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
   memory: () => import('./memory.js'),
   kafka: () => import('./kafka/index.js'),
+  amqp: () => import('./amqp/index.js'),
 };
 
 /** Schemes with an adapter, for messages and `--help`. */

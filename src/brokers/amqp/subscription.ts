@@ -1,0 +1,231 @@
+/**
+ * A RabbitMQ consumer behind the pull contract. amqplib pushes; the channel's prefetch (basic.qos) bounds
+ * what is unacked — buffered here or held by the consumer — so the BatchQueue never needs to pause the
+ * channel: a consumer that stops committing stops the broker from sending.
+ *
+ * Acks are per message on the channel that received it. After a reconnect the old delivery tags mean
+ * nothing (and acking an unknown tag would close the channel), so deliveries of an older channel
+ * generation are ignored on commit: RabbitMQ has already requeued them and delivers them again.
+ */
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { HeroflowError } from '../../errors.js';
+import {
+  type Delivery,
+  HEADER_MSG_ID,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicPartition,
+} from '../types.js';
+import { BatchQueue } from '../util/batch-queue.js';
+import type { AmqpBroker } from './broker.js';
+import { HEADER_KEY, HEADER_TS, queueFor } from './names.js';
+
+interface Held {
+  gen: number;
+  ch: Channel;
+  msg: ConsumeMessage;
+}
+
+const held = new WeakMap<Delivery, Held>();
+
+function headerText(v: unknown): string {
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+export class AmqpSubscription implements Subscription {
+  readonly #broker: AmqpBroker;
+  readonly #opts: SubscribeOptions;
+  readonly #queue: BatchQueue<Delivery>;
+  /** Unacked deliveries of the current channel by delivery tag: guards against double acks. */
+  readonly #unacked = new Map<number, ConsumeMessage>();
+  #ch: Channel | undefined;
+  #gen = 0;
+  #started = false;
+  #closing: Promise<void> | undefined;
+  readonly #ready: Promise<void>;
+  #settleReady!: (err?: unknown) => void;
+
+  constructor(
+    broker: AmqpBroker,
+    options: SubscribeOptions,
+    private readonly onClosed: () => void,
+  ) {
+    this.#broker = broker;
+    this.#opts = options;
+    this.#queue = new BatchQueue<Delivery>({
+      capacity: broker.settings.prefetch * options.topics.length + 1,
+    });
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#settleReady = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    this.#ready.catch(() => {});
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  assignment(): TopicPartition[] {
+    return this.#ch ? this.#opts.topics.map((topic) => ({ topic, partition: 0 })) : [];
+  }
+
+  /** (Re)start consuming on a fresh channel; called at subscribe and after every reconnect. */
+  attach(): void {
+    if (this.#closing) return;
+    const gen = ++this.#gen;
+    this.#start(gen).catch((err) => {
+      if (this.#closing || gen !== this.#gen) return;
+      if (!this.#started) {
+        this.#fail(err);
+        return;
+      }
+      this.#broker.options.log?.('warn', 'amqp consumer could not restart, retrying', {
+        error: (err as Error).message,
+      });
+      setTimeout(() => this.#broker.connected && gen === this.#gen && this.attach(), 1000);
+    });
+  }
+
+  /** The connection is gone: what is buffered or unacked will be redelivered by RabbitMQ. */
+  detach(): void {
+    this.#gen++;
+    this.#ch = undefined;
+    this.#unacked.clear();
+    this.#queue.discard(() => true);
+  }
+
+  async #start(gen: number): Promise<void> {
+    const broker = this.#broker;
+    const ch = await broker.channel();
+    ch.on('error', () => {});
+    ch.on('close', () => this.#channelClosed(ch));
+    await ch.prefetch(broker.settings.prefetch);
+    const broadcast = this.#opts.mode === 'broadcast';
+    for (const topic of this.#opts.topics) {
+      await broker.declareTopic(topic);
+      const queue = broadcast
+        ? await broker.declareQueue(topic, '', { exclusive: true, autoDelete: true, durable: false }, ch)
+        : await broker.declareQueue(topic, queueFor(topic, this.#opts.group, broker.settings.queueGroup), {
+            durable: true,
+          });
+      await ch.consume(queue, (msg) => this.#onMessage(msg, topic, queue, gen, ch), { noAck: false });
+    }
+    if (gen !== this.#gen || this.#closing) {
+      await ch.close().catch(() => {});
+      return;
+    }
+    this.#ch = ch;
+    this.#started = true;
+    this.#settleReady();
+  }
+
+  /**
+   * The channel closed under us. When the whole connection went, the broker re-attaches every subscription
+   * after reconnecting; when only the channel went (a deleted queue, a protocol error), consume again here.
+   */
+  #channelClosed(ch: Channel): void {
+    if (this.#ch !== ch || this.#closing) return;
+    this.detach();
+    const gen = this.#gen;
+    setTimeout(() => {
+      if (this.#closing || gen !== this.#gen || !this.#broker.connected) return;
+      this.#broker.options.log?.('warn', 'amqp channel closed by the server, consuming again', {
+        topics: this.#opts.topics,
+      });
+      this.attach();
+    }, 200);
+  }
+
+  #onMessage(msg: ConsumeMessage | null, topic: string, queue: string, gen: number, ch: Channel): void {
+    if (gen !== this.#gen || this.#closing) return;
+    if (msg === null) {
+      // basic.cancel from the server: the queue was deleted. Declaring it again brings the consumer back.
+      this.#channelClosed(ch);
+      return;
+    }
+    const tag = msg.fields.deliveryTag;
+    this.#unacked.set(tag, msg);
+    const headers: Record<string, string> = {};
+    let key: string | undefined;
+    let ts: number | undefined;
+    for (const [k, v] of Object.entries(msg.properties.headers ?? {})) {
+      if (v === undefined || v === null) continue;
+      if (k === HEADER_KEY) key = headerText(v);
+      else if (k === HEADER_TS) ts = Number(v);
+      else headers[k] = headerText(v);
+    }
+    const messageId = msg.properties.messageId as string | undefined;
+    if (messageId && headers[HEADER_MSG_ID] === undefined) headers[HEADER_MSG_ID] = messageId;
+    const stamp = msg.properties.timestamp as number | undefined;
+    const d: Delivery = {
+      id: `${queue}/${gen}.${tag}`,
+      topic,
+      partition: 0,
+      value: msg.content,
+      timestamp: Number.isFinite(ts) ? (ts as number) : stamp ? stamp * 1000 : Date.now(),
+      redelivered: msg.fields.redelivered,
+      ack: () => this.commit([d]),
+      nack: async (opts) => this.#settle(d, opts?.requeue === false ? 'drop' : 'requeue'),
+    };
+    if (key !== undefined) d.key = key;
+    if (Object.keys(headers).length > 0) d.headers = headers;
+    held.set(d, { gen, ch, msg });
+    this.#queue.push(d);
+  }
+
+  async commit(deliveries: Delivery[]): Promise<void> {
+    for (const d of deliveries) this.#settle(d, 'ack');
+  }
+
+  /** ack, nack-requeue, or nack-to-dead-letter one delivery of the current channel; others are ignored. */
+  #settle(d: Delivery, how: 'ack' | 'requeue' | 'drop'): void {
+    const h = held.get(d);
+    if (!h || h.gen !== this.#gen || this.#unacked.get(h.msg.fields.deliveryTag) !== h.msg) return;
+    this.#unacked.delete(h.msg.fields.deliveryTag);
+    if (how === 'ack') h.ch.ack(h.msg);
+    else h.ch.nack(h.msg, false, how === 'requeue');
+  }
+
+  #fail(error: unknown): void {
+    const err =
+      error instanceof HeroflowError
+        ? error
+        : new HeroflowError(
+            'HF_BROKER_UNREACHABLE',
+            `RabbitMQ consumer of ${this.#broker.url} could not start: ${(error as Error)?.message ?? error}`,
+            { cause: error },
+          );
+    this.#settleReady(err);
+    this.#queue.fail(err);
+    void this.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Delivery[]> {
+    return {
+      next: async () => {
+        const batch = this.#closing
+          ? null
+          : await this.#queue.next(this.#opts.maxBatch ?? 500, this.#opts.maxWaitMs ?? 0);
+        return batch ? { value: batch, done: false } : { value: undefined, done: true };
+      },
+      return: async () => ({ value: undefined, done: true }),
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#settleReady(
+        new HeroflowError('HF_BROKER_CLOSED', `subscription to ${this.#opts.topics.join(', ')} was closed`),
+      );
+      this.#queue.discard(() => true);
+      this.#queue.close();
+      const ch = this.#ch;
+      this.detach();
+      // Closing the channel hands every unacked message back to the queue (flagged redelivered).
+      await ch?.close().catch(() => {});
+      this.onClosed();
+    })();
+    return this.#closing;
+  }
+}
