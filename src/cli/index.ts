@@ -5,8 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isHeroflowError } from '../errors.js';
+import { registerClean } from './commands/clean.js';
+import { registerDb } from './commands/db.js';
 import { registerDemo } from './commands/demo.js';
+import { registerPlayer } from './commands/player.js';
+import { registerPlayers } from './commands/players.js';
 import { registerPub } from './commands/pub.js';
+import { registerServer } from './commands/server.js';
 import { registerSub } from './commands/sub.js';
 import { registerWorker } from './commands/worker.js';
 
@@ -27,6 +32,11 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDemo(program);
   registerWorker(program);
+  registerServer(program);
+  registerPlayer(program);
+  registerPlayers(program);
+  registerDb(program);
+  registerClean(program);
   registerPub(program);
   registerSub(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');

@@ -1,0 +1,114 @@
+/**
+ * `heroflow server`: upstream's WebSocket game server. Game state in memory (one server) or in Redis
+ * (several servers behind one Redis share the games); log records through the broker transport like
+ * upstream's LOGGER_MODULE. Runs until SIGINT/SIGTERM.
+ */
+import type { Command } from 'commander';
+import { openBroker } from '../../brokers/index.js';
+import type { Broker } from '../../brokers/types.js';
+import { HeroflowError } from '../../errors.js';
+import { ensureHeroes, GameServer, openGameStore } from '../../server/index.js';
+import { loadRoster } from '../../simulator/index.js';
+import { createSimulatorLogger, type SimulatorLogger } from '../../transport/index.js';
+import { addSettings, readSettings } from '../options.js';
+import { table } from '../summary.js';
+
+const SETTING_NAMES = [
+  'websocketHost',
+  'websocketPort',
+  'gameState',
+  'broker',
+  'loggerModule',
+  'logLevel',
+  'serverSleep',
+  'lobbyTimeout',
+  'heroes',
+  'redisExpiry',
+] as const;
+
+/**
+ * The transport for a simulator process. Without LOGGER_MODULE, records go to the broker named by its
+ * scheme (upstream's module names: redis, rabbit, kafka…); a memory:// broker in a process of its own
+ * reaches nobody, so then it is stdout only (upstream's `default`).
+ */
+export async function openSimulatorLogger(s: {
+  broker: string;
+  loggerModule?: string;
+  logLevel: string;
+}): Promise<{ logger: SimulatorLogger; broker?: Broker }> {
+  const scheme = s.broker.split(':')[0].split('+')[0].toLowerCase();
+  const loggerModule =
+    s.loggerModule ?? (scheme === 'memory' ? 'default' : scheme === 'amqp' ? 'rabbit' : scheme);
+  const level = s.logLevel.toUpperCase();
+  if (loggerModule === 'default') return { logger: createSimulatorLogger({ loggerModule, level }) };
+  if (scheme === 'memory') {
+    const broker = await openBroker(s.broker);
+    return { logger: createSimulatorLogger({ loggerModule, level, broker }), broker };
+  }
+  return { logger: createSimulatorLogger({ loggerModule, level, brokerUrl: s.broker }) };
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const done = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve(sig);
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+export function registerServer(program: Command): void {
+  const cmd = program
+    .command('server')
+    .description(
+      "Run the game server: upstream's WebSocket API (/api/v1/login, /api/v1/game/{find,lobby,hero,action}), state in memory:// or Redis, logs through the broker. Stops on SIGINT/SIGTERM.",
+    );
+  addSettings(cmd, SETTING_NAMES);
+  cmd.action(async () => {
+    const s = readSettings(cmd, SETTING_NAMES);
+    const store = await openGameStore(s.gameState ?? 'memory://');
+    const { logger, broker } = await openSimulatorLogger(s);
+    try {
+      await ensureHeroes(store, () => loadRoster(s.heroes));
+      const server = new GameServer({
+        store,
+        logger,
+        host: s.websocketHost,
+        port: s.websocketPort,
+        serverSleepMs: s.serverSleep * 1000,
+        lobbyTimeoutMs: s.lobbyTimeout * 1000,
+        expirySeconds: s.redisExpiry,
+      });
+      try {
+        await server.listen();
+      } catch (cause) {
+        throw new HeroflowError(
+          'HF_CONFIG_INVALID',
+          `cannot listen on ${s.websocketHost}:${s.websocketPort} (${(cause as Error).message}); choose another --port / WEBSOCKET_PORT.`,
+          { cause },
+        );
+      }
+      const signal = await untilSignal();
+      await server.close();
+      const st = server.stats;
+      console.error(
+        `\nserver stopped (${signal})\n${table([
+          ['state', store.url],
+          ['connections', st.connections],
+          ['games started here', st.gamesStarted],
+          ['games timed out here', st.gamesTimedOut],
+          ['attacks', st.attacks],
+          ['protocol errors', st.protocolErrors],
+        ])}`,
+      );
+    } finally {
+      await logger.close();
+      await store.close();
+      await broker?.close();
+    }
+  });
+}
