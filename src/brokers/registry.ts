@@ -13,6 +13,9 @@ type AdapterModule = { open: OpenBroker };
 const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
   memory: () => import('./memory.js'),
   kafka: () => import('./kafka/index.js'),
+  redis: () => import('./redis/index.js'),
+  'redis+fanout': async () => ({ open: (await import('./redis/index.js')).openFanout }),
+  'redis+streams': async () => ({ open: (await import('./redis/index.js')).openStreams }),
   amqp: () => import('./amqp/index.js'),
 };
 

@@ -1,0 +1,332 @@
+/**
+ * One member of a Redis Streams consumer group. Pull only: `next()` issues `XREADGROUP … COUNT maxBatch
+ * BLOCK …` when the consumer asks, so a consumer that stops pulling stops delivery (back-pressure without a
+ * buffer). Each pull, in this order:
+ *
+ *  1. entries this member nack'ed with requeue, taken again with XCLAIM (redelivered);
+ *  2. every claimIdleMs/2: `XAUTOCLAIM` of entries idle ≥ claimIdleMs — a dead member's pending entries
+ *     (redelivered, same fields, so the same msg id);
+ *  3. once, after (re)start: this member's own pending history (`XREADGROUP … 0`): a worker restarted
+ *     under the same consumer id gets back what it had not acked (redelivered);
+ *  4. new entries (`>`), never delivered before.
+ *
+ * A live member renews the lease on what it holds (XCLAIM … JUSTID resets the idle time every
+ * claimIdleMs/3), so only a member that stopped — not one that is slow to roll a file — loses its entries.
+ * `commit` is XACK (after the durable write, by the worker's order of calls).
+ */
+import type { Redis } from 'ioredis';
+import type { Delivery, StartPosition, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
+import { closedError, connectRedis, randomConsumerId } from './options.js';
+import type { RedisStreamsBroker } from './streams.js';
+
+const SEQ_BITS = 22n;
+const SEQ_MASK = (1n << SEQ_BITS) - 1n;
+/** Longest single XREADGROUP block: bounds how late a reclaim check or a close is noticed. */
+const MAX_BLOCK_MS = 2000;
+
+/** Stream id "ms-seq" → (ms << 22) | seq: ascending with the id; sequences beyond 4 M per ms are unheard of. */
+export function streamIdToOffset(id: string): bigint {
+  const dash = id.indexOf('-');
+  return (BigInt(id.slice(0, dash)) << SEQ_BITS) | BigInt(id.slice(dash + 1));
+}
+
+export function offsetToStreamId(offset: bigint): string {
+  return `${offset >> SEQ_BITS}-${offset & SEQ_MASK}`;
+}
+
+type Entry = [Buffer, Buffer[] | null];
+
+interface Held {
+  stream: string;
+  id: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class StreamsSubscription implements Subscription {
+  /** Stream key → topic. */
+  readonly #streams = new Map<string, string>();
+  readonly #group: string;
+  readonly #consumer: string;
+  readonly #ready: Promise<void>;
+  #block: Redis | undefined;
+  #closed = false;
+  #history = true;
+  #lastClaim = 0;
+  readonly #cursor = new Map<string, string>();
+  /** Delivered, not yet acked or dropped: "stream\0id" → where. */
+  readonly #held = new Map<string, Held>();
+  readonly #requeue: Held[] = [];
+  #buffer: Delivery[] = [];
+  #touch: NodeJS.Timeout | undefined;
+  #assigned: TopicPartition[] = [];
+  #failing = false;
+
+  constructor(
+    private readonly broker: RedisStreamsBroker,
+    private readonly opts: SubscribeOptions,
+    private readonly onClosed: () => void,
+  ) {
+    this.#consumer = opts.consumerId ?? randomConsumerId();
+    this.#group = opts.mode === 'broadcast' ? `${opts.group}~${this.#consumer}` : opts.group;
+    for (const topic of new Set(opts.topics)) this.#streams.set(broker.streamOf(topic), topic);
+    this.#ready = this.#start();
+    this.#ready.catch(() => {});
+  }
+
+  get #claimIdle(): number {
+    return this.broker.cfg.claimIdleMs;
+  }
+
+  async #start(): Promise<void> {
+    const block = await connectRedis(
+      this.broker.cfg,
+      this.broker.options,
+      'stream-reader',
+      this.broker.connection,
+    );
+    if (this.#closed) {
+      block.disconnect();
+      throw closedError('subscription');
+    }
+    this.#block = block;
+    await this.#createGroups();
+    this.#assigned = [...this.#streams.values()].map((topic) => ({ topic, partition: 0 }));
+    const positions = await this.opts.onAssign?.(this.#assigned);
+    if (positions) await this.#seek(positions);
+    this.#touch = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.#claimIdle / 3)));
+    this.#touch.unref();
+  }
+
+  async #createGroups(): Promise<void> {
+    const start = this.opts.from === 'earliest' ? '0' : '$';
+    for (const stream of this.#streams.keys()) {
+      try {
+        await this.broker.cmd.xgroup('CREATE', stream, this.#group, start, 'MKSTREAM');
+      } catch (err) {
+        // The group exists: it continues from its own last delivered id, like a Kafka group's commits.
+        if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  /** Batch mode keeps offsets outside the broker: move the group so that `>` starts at the stored one. */
+  async #seek(positions: StartPosition[]): Promise<void> {
+    for (const p of positions) {
+      const id = p.offset === 'earliest' || p.offset <= 0n ? '0' : offsetToStreamId(p.offset - 1n);
+      await this.broker.cmd.xgroup('SETID', this.broker.streamOf(p.topic), this.#group, id);
+    }
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#closed || this.#held.size === 0) return;
+    const byStream = new Map<string, string[]>();
+    for (const h of this.#held.values()) byStream.set(h.stream, [...(byStream.get(h.stream) ?? []), h.id]);
+    try {
+      for (const [stream, ids] of byStream) {
+        for (let i = 0; i < ids.length; i += 1000) {
+          await this.broker.cmd.xclaim(
+            stream,
+            this.#group,
+            this.#consumer,
+            0,
+            ...ids.slice(i, i + 1000),
+            'JUSTID',
+          );
+        }
+      }
+    } catch {
+      // Redis away: the next tick tries again; reconnects are logged by the connection.
+    }
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  #deliveries(stream: string, entries: Entry[], redelivered: boolean): Delivery[] {
+    const topic = this.#streams.get(stream) ?? stream;
+    const out: Delivery[] = [];
+    for (const [rawId, fields] of entries) {
+      const id = rawId.toString();
+      if (!fields) {
+        // Trimmed by MAXLEN while pending: nothing left to deliver, so it must not stay pending either.
+        void this.broker.cmd.xack(stream, this.#group, id).catch(() => {});
+        continue;
+      }
+      const key = `${stream}\u0000${id}`;
+      // XAUTOCLAIM also returns this member's own entries when they idle: they are still held, not lost.
+      if (redelivered && this.#held.has(key)) continue;
+      const f = new Map<string, Buffer>();
+      for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i].toString(), fields[i + 1]);
+      const held: Held = { stream, id };
+      this.#held.set(key, held);
+      const d: Delivery = {
+        topic,
+        id: `${topic}/0@${id}`,
+        partition: 0,
+        offset: streamIdToOffset(id),
+        value: f.get('v') ?? Buffer.alloc(0),
+        timestamp: Number(f.get('t')?.toString() ?? id.slice(0, id.indexOf('-'))),
+        redelivered,
+        ack: () => this.commit([d]),
+        nack: async (o) => {
+          if (o?.requeue === false) return this.commit([d]);
+          if (this.#closed) return;
+          this.#requeue.push(held);
+        },
+      };
+      const k = f.get('k');
+      if (k) d.key = k.toString();
+      const h = f.get('h');
+      if (h) d.headers = JSON.parse(h.toString()) as Record<string, string>;
+      out.push(d);
+    }
+    return out;
+  }
+
+  async #pull(count: number): Promise<Delivery[]> {
+    const cmd = this.broker.cmd;
+    if (this.#requeue.length > 0) {
+      const again = this.#requeue.splice(0);
+      const out: Delivery[] = [];
+      for (const h of again) {
+        const entries = (await cmd.callBuffer(
+          'XCLAIM',
+          h.stream,
+          this.#group,
+          this.#consumer,
+          0,
+          h.id,
+        )) as Entry[];
+        this.#held.delete(`${h.stream}\u0000${h.id}`);
+        out.push(...this.#deliveries(h.stream, entries, true));
+      }
+      if (out.length > 0) return out;
+    }
+    if (Date.now() - this.#lastClaim >= this.#claimIdle / 2) {
+      this.#lastClaim = Date.now();
+      const out: Delivery[] = [];
+      for (const stream of this.#streams.keys()) {
+        const [next, entries] = (await cmd.callBuffer(
+          'XAUTOCLAIM',
+          stream,
+          this.#group,
+          this.#consumer,
+          this.#claimIdle,
+          this.#cursor.get(stream) ?? '0-0',
+          'COUNT',
+          count,
+        )) as unknown as [Buffer, Entry[]];
+        this.#cursor.set(stream, next.toString());
+        out.push(...this.#deliveries(stream, entries, true));
+      }
+      if (out.length > 0) return out;
+    }
+    const block = this.#block;
+    if (!block) return [];
+    const keys = [...this.#streams.keys()];
+    if (this.#history) {
+      const res = (await block.xreadgroupBuffer(
+        'GROUP',
+        this.#group,
+        this.#consumer,
+        'COUNT',
+        count,
+        'STREAMS',
+        ...keys,
+        ...keys.map(() => '0'),
+      )) as Array<[Buffer, Entry[]]> | null;
+      const out = (res ?? []).flatMap(([s, entries]) => this.#deliveries(s.toString(), entries, true));
+      if (out.length > 0) return out;
+      this.#history = false;
+    }
+    const blockMs = Math.max(10, Math.min(MAX_BLOCK_MS, Math.floor(this.#claimIdle / 2)));
+    const res = (await block.xreadgroupBuffer(
+      'GROUP',
+      this.#group,
+      this.#consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      ...keys,
+      ...keys.map(() => '>'),
+    )) as Array<[Buffer, Entry[]]> | null;
+    return (res ?? []).flatMap(([s, entries]) => this.#deliveries(s.toString(), entries, false));
+  }
+
+  async #nextBatch(): Promise<Delivery[] | null> {
+    await this.#ready;
+    const max = this.opts.maxBatch ?? 500;
+    while (!this.#closed) {
+      if (this.#buffer.length > 0) return this.#buffer.splice(0, max);
+      try {
+        this.#buffer = await this.#pull(max);
+        if (this.#failing) this.#failing = false;
+      } catch (err) {
+        if (this.#closed) break;
+        const message = (err as Error).message;
+        if (/NOGROUP/.test(message)) {
+          // Redis restarted without its data (or the stream was deleted): the group is gone, start again.
+          await this.#createGroups().catch(() => {});
+          this.#history = true;
+        } else if (!this.#failing) {
+          this.#failing = true;
+          this.broker.options.log?.('warn', 'redis stream read failed; retrying', {
+            url: this.broker.url,
+            error: message,
+          });
+        }
+        await sleep(200);
+      }
+    }
+    return null;
+  }
+
+  async commit(deliveries: Delivery[]): Promise<void> {
+    const byStream = new Map<string, string[]>();
+    for (const d of deliveries) {
+      const stream = this.broker.streamOf(d.topic);
+      const id = d.id.slice(d.id.lastIndexOf('@') + 1);
+      if (!this.#held.delete(`${stream}\u0000${id}`)) continue;
+      byStream.set(stream, [...(byStream.get(stream) ?? []), id]);
+    }
+    for (const [stream, ids] of byStream) await this.broker.cmd.xack(stream, this.#group, ...ids);
+  }
+
+  assignment(): TopicPartition[] {
+    return this.#closed ? [] : this.#assigned;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#touch) clearInterval(this.#touch);
+    this.#buffer = [];
+    this.#block?.disconnect();
+    const assigned = this.#assigned;
+    this.#assigned = [];
+    try {
+      if (assigned.length > 0) await this.opts.onRevoke?.(assigned);
+      // A broadcast group belongs to this subscriber alone; left behind it would pin entries forever.
+      if (this.opts.mode === 'broadcast') {
+        for (const stream of this.#streams.keys()) {
+          await this.broker.client?.xgroup('DESTROY', stream, this.#group).catch(() => {});
+        }
+      }
+    } finally {
+      this.onClosed();
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Delivery[]> {
+    return {
+      next: async () => {
+        const batch = this.#closed ? null : await this.#nextBatch();
+        return batch && !this.#closed ? { done: false, value: batch } : { done: true, value: undefined };
+      },
+    };
+  }
+}
