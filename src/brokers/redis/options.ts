@@ -91,11 +91,12 @@ export function parseRedisUrl(url: string): RedisConfig {
 }
 
 /**
- * One line when the connection goes away and one when it is back (ioredis itself reconnects with the
- * bounded back-off below, and re-subscribes / re-sends what was in flight); repeats are swallowed.
+ * One line when the connection goes away and one when every connection of the broker is back (ioredis
+ * reconnects with the bounded back-off below, re-subscribes Pub/Sub channels and re-sends what was in
+ * flight; stream reads resume in the subscription's loop); repeats are swallowed.
  */
 export class ConnectionLog {
-  #lost = false;
+  readonly #down = new Set<Redis>();
 
   constructor(
     private readonly url: string,
@@ -104,18 +105,19 @@ export class ConnectionLog {
 
   watch(client: Redis, role: string): void {
     client.on('reconnecting', () => {
-      if (this.#lost) return;
-      this.#lost = true;
-      this.log?.('warn', 'redis connection lost, reconnecting', { url: this.url, client: role });
+      if (this.#down.has(client)) return;
+      if (this.#down.size === 0) {
+        this.log?.('warn', 'redis connection lost, reconnecting', { url: this.url, client: role });
+      }
+      this.#down.add(client);
     });
-    client.on('ready', () => {
-      if (!this.#lost) return;
-      this.#lost = false;
-      this.log?.('info', 'redis reconnected; subscriptions and reads resumed', {
-        url: this.url,
-        client: role,
-      });
-    });
+    const back = (resumed: boolean) => {
+      if (!this.#down.delete(client) || this.#down.size > 0 || !resumed) return;
+      this.log?.('info', 'redis reconnected; subscriptions and reads resumed', { url: this.url });
+    };
+    client.on('ready', () => back(true));
+    // A client closed on purpose while Redis was away must not keep the broker "down" forever.
+    client.on('end', () => back(false));
   }
 }
 

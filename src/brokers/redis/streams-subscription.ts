@@ -98,8 +98,9 @@ export class StreamsSubscription implements Subscription {
     this.#touch.unref();
   }
 
-  async #createGroups(): Promise<void> {
-    const start = this.opts.from === 'earliest' ? '0' : '$';
+  /** After a data loss everything in the new stream is unread, so the group then starts at '0'. */
+  async #createGroups(afterLoss = false): Promise<void> {
+    const start = afterLoss || this.opts.from === 'earliest' ? '0' : '$';
     for (const stream of this.#streams.keys()) {
       try {
         await this.broker.cmd.xgroup('CREATE', stream, this.#group, start, 'MKSTREAM');
@@ -270,7 +271,7 @@ export class StreamsSubscription implements Subscription {
         const message = (err as Error).message;
         if (/NOGROUP/.test(message)) {
           // Redis restarted without its data (or the stream was deleted): the group is gone, start again.
-          await this.#createGroups().catch(() => {});
+          await this.#createGroups(true).catch(() => {});
           this.#history = true;
         } else if (!this.#failing) {
           this.#failing = true;
