@@ -17,6 +17,7 @@ const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
   'redis+fanout': async () => ({ open: (await import('./redis/index.js')).openFanout }),
   'redis+streams': async () => ({ open: (await import('./redis/index.js')).openStreams }),
   amqp: () => import('./amqp/index.js'),
+  nats: () => import('./nats/index.js'),
 };
 
 /** Schemes with an adapter, for messages and `--help`. */

@@ -1,0 +1,245 @@
+/**
+ * A JetStream group member behind the pull contract: one pull consumer per topic (durable, named by group
+ * and topic; ephemeral in broadcast mode), read with `consume({ max_messages: maxBatch })`. The pump stops
+ * iterating while the BatchQueue is full, so the client stops pulling; the server side is bounded by the
+ * consumer's `max_ack_pending`.
+ *
+ * Acks are per message (AckPolicy.Explicit): an out-of-order commit acknowledges exactly what it names.
+ * A member that dies without acking gets its messages redelivered after `ack_wait`; one that closes naks
+ * what it still holds so the group gets them back at once. Both are flagged `info.redelivered`.
+ */
+import { createHash } from 'node:crypto';
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { HeroflowError } from '../../errors.js';
+import type { Delivery, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
+import { BatchQueue } from '../util/batch-queue.js';
+import { Signal } from '../util/signal.js';
+import { HEADER_KEY, type NatsBroker } from './broker.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Durable names allow no dots, wildcards or spaces; a hash keeps distinct (group, topic) pairs distinct. */
+export function consumerName(group: string, topic: string): string {
+  const clean = `${group}_${topic}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 200);
+  const hash = createHash('sha1').update(`${group}\0${topic}`).digest('hex').slice(0, 8);
+  return `${clean}-${hash}`;
+}
+
+const held = new WeakMap<Delivery, JsMsg>();
+
+/**
+ * Naks carry a (tiny) delay: on a plain nak of the last message it delivered, nats-server 2.9 rewinds the
+ * consumer instead of scheduling a redelivery and hands out a second copy with delivery count 1, i.e. a
+ * redelivery not flagged as one (seen with 2.9.10). A delayed nak takes the redelivery path.
+ */
+const NAK_DELAY_MS = 1;
+
+export class NatsSubscription implements Subscription {
+  readonly #broker: NatsBroker;
+  readonly #opts: SubscribeOptions;
+  readonly #queue: BatchQueue<Delivery>;
+  readonly #room = new Signal();
+  /** Messages handed to the queue and not yet acked/nacked: naked on close. */
+  readonly #unacked = new Set<JsMsg>();
+  readonly #iters = new Set<ConsumerMessages>();
+  readonly #ephemeral: string[] = [];
+  #closing: Promise<void> | undefined;
+  readonly #ready: Promise<void>;
+  #settleReady!: (err?: unknown) => void;
+
+  constructor(
+    broker: NatsBroker,
+    options: SubscribeOptions,
+    private readonly onClosed: () => void,
+  ) {
+    this.#broker = broker;
+    this.#opts = options;
+    const maxBatch = options.maxBatch ?? 500;
+    this.#queue = new BatchQueue<Delivery>({
+      capacity: Math.max(100, maxBatch * 2),
+      resume: () => this.#room.notify(),
+    });
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#settleReady = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    this.#ready.catch(() => {});
+    this.#start().catch((err) => this.#fail(err));
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  assignment(): TopicPartition[] {
+    return this.#opts.topics.map((topic) => ({ topic, partition: 0 }));
+  }
+
+  async #start(): Promise<void> {
+    await this.#broker.ensureStream();
+    const names: string[] = [];
+    for (const topic of this.#opts.topics) names.push(await this.#consumer(topic));
+    if (this.#closing) return;
+    this.#opts.topics.forEach((topic, i) => void this.#pump(topic, names[i]));
+    this.#settleReady();
+  }
+
+  /** Create (or find) the consumer of one topic; its stored state is the group's position. */
+  async #consumer(topic: string): Promise<string> {
+    const { stream, ackWaitMs, maxAckPending } = this.#broker.settings;
+    const jsm = this.#broker.jsm;
+    const config = {
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: this.#opts.from === 'earliest' ? DeliverPolicy.All : DeliverPolicy.New,
+      filter_subject: this.#broker.subject(topic),
+      ack_wait: nanos(ackWaitMs),
+      max_ack_pending: maxAckPending,
+    };
+    if (this.#opts.mode === 'broadcast') {
+      const info = await jsm.consumers.add(stream, {
+        ...config,
+        deliver_policy: DeliverPolicy.New,
+        inactive_threshold: nanos(60_000),
+      });
+      this.#ephemeral.push(info.name);
+      return info.name;
+    }
+    const name = consumerName(this.#opts.group, topic);
+    try {
+      await jsm.consumers.info(stream, name);
+      return name;
+    } catch (err) {
+      if (!/not found/i.test(errorText(err))) throw err;
+    }
+    try {
+      await jsm.consumers.add(stream, { ...config, durable_name: name });
+    } catch (err) {
+      // Another member of the group created it first.
+      if (!/already (exists|in use)/i.test(errorText(err))) throw err;
+    }
+    return name;
+  }
+
+  /** Pull from one consumer into the queue until closed; a broken consume (consumer gone) starts again. */
+  async #pump(topic: string, name: string): Promise<void> {
+    let current = name;
+    while (!this.#closing) {
+      try {
+        const consumer = await this.#broker.js.consumers.get(this.#broker.settings.stream, current);
+        const iter = await consumer.consume({ max_messages: this.#opts.maxBatch ?? 500 });
+        this.#iters.add(iter);
+        try {
+          for await (const m of iter) {
+            if (this.#closing) break;
+            this.#unacked.add(m);
+            this.#queue.push(this.#delivery(topic, m));
+            while (this.#queue.isPaused && !this.#closing) await this.#room.wait(1000);
+          }
+        } finally {
+          this.#iters.delete(iter);
+        }
+      } catch (err) {
+        if (this.#closing || this.#broker.closed) return;
+        this.#broker.options.log?.('warn', 'nats consumer stopped, starting it again', {
+          topic,
+          error: errorText(err),
+        });
+      }
+      if (this.#closing || this.#broker.closed) return;
+      await sleep(1000);
+      current = await this.#consumer(topic).catch(() => current);
+    }
+  }
+
+  #delivery(topic: string, m: JsMsg): Delivery {
+    let key: string | undefined;
+    const headers: Record<string, string> = {};
+    if (m.headers) {
+      for (const k of m.headers.keys()) {
+        if (k === HEADER_KEY) key = m.headers.get(k);
+        else headers[k] = m.headers.get(k);
+      }
+    }
+    const d: Delivery = {
+      id: `${topic}@${m.seq}`,
+      topic,
+      partition: 0,
+      offset: BigInt(m.seq),
+      value: m.data,
+      timestamp: Math.floor(Number(m.info.timestampNanos) / 1e6),
+      redelivered: m.redelivered,
+      ack: () => this.commit([d]),
+      nack: async (opts) => this.#settle(d, opts?.requeue === false ? 'term' : 'nak'),
+    };
+    if (key !== undefined) d.key = key;
+    if (Object.keys(headers).length > 0) d.headers = headers;
+    held.set(d, m);
+    return d;
+  }
+
+  async commit(deliveries: Delivery[]): Promise<void> {
+    for (const d of deliveries) this.#settle(d, 'ack');
+  }
+
+  /** ack / nak (redeliver now) / term (never redeliver) one message, once. */
+  #settle(d: Delivery, how: 'ack' | 'nak' | 'term'): void {
+    const m = held.get(d);
+    if (!m || !this.#unacked.delete(m)) return;
+    if (how === 'ack') m.ack();
+    else if (how === 'nak') m.nak(NAK_DELAY_MS);
+    else m.term('dropped by the consumer');
+  }
+
+  #fail(error: unknown): void {
+    const err =
+      error instanceof HeroflowError
+        ? error
+        : new HeroflowError(
+            'HF_BROKER_UNREACHABLE',
+            `NATS consumer of ${this.#broker.url} could not start: ${errorText(error)}`,
+            { cause: error },
+          );
+    this.#settleReady(err);
+    this.#queue.fail(err);
+    void this.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Delivery[]> {
+    return {
+      next: async () => {
+        const batch = this.#closing
+          ? null
+          : await this.#queue.next(this.#opts.maxBatch ?? 500, this.#opts.maxWaitMs ?? 0);
+        return batch ? { value: batch, done: false } : { value: undefined, done: true };
+      },
+      return: async () => ({ value: undefined, done: true }),
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#settleReady(
+        new HeroflowError('HF_BROKER_CLOSED', `subscription to ${this.#opts.topics.join(', ')} was closed`),
+      );
+      this.#queue.discard(() => true);
+      this.#queue.close();
+      this.#room.notify();
+      await Promise.all([...this.#iters].map((it) => it.close().catch(() => {})));
+      // Give back what this member still holds, so the group need not wait out ack_wait.
+      for (const m of this.#unacked) {
+        try {
+          m.nak(NAK_DELAY_MS);
+        } catch {
+          // The connection is already gone: the server redelivers after ack_wait instead.
+        }
+      }
+      this.#unacked.clear();
+      for (const name of this.#ephemeral) {
+        await this.#broker.jsm.consumers.delete(this.#broker.settings.stream, name).catch(() => {});
+      }
+      this.onClosed();
+    })();
+    return this.#closing;
+  }
+}
