@@ -18,6 +18,7 @@ const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
   'redis+streams': async () => ({ open: (await import('./redis/index.js')).openStreams }),
   amqp: () => import('./amqp/index.js'),
   nats: () => import('./nats/index.js'),
+  mqtt: () => import('./mqtt/index.js'),
 };
 
 /** Schemes with an adapter, for messages and `--help`. */
