@@ -14,6 +14,7 @@ import { type Compression, ParquetSink, type SinkStats } from '../etl/index.js';
 import type { OffsetStore } from '../state/index.js';
 import type { Storage } from '../storage/types.js';
 import { BatchOffsets } from './batch-offsets.js';
+import type { BatchLimit } from './batch-trigger.js';
 import { deadLetterMessage } from './dead-letter.js';
 
 export type LogFn = (
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   memoryBudgetBytes: number;
   compression?: Compression;
   maxBatch?: number;
+  /** Triggered batch mode: read only up to these per-partition targets, stop once they are reached. */
+  limit?: BatchLimit;
   /** Stop by itself after this long without a message. */
   idleExitMs?: number;
   log?: LogFn;
@@ -139,12 +142,15 @@ export class Worker {
   private async consume(sub: Subscription): Promise<void> {
     this.armIdleTimer();
     try {
-      for await (const batch of sub) {
+      for await (const fetched of sub) {
         this.armIdleTimer();
-        this.count(batch);
-        await this.serial(() => this.sink.add(batch));
-        this.opts.onBatch?.(batch);
-        if (this.stopping) break;
+        const batch = this.opts.limit ? this.opts.limit.admit(fetched) : fetched;
+        if (batch.length > 0) {
+          this.count(batch);
+          await this.serial(() => this.sink.add(batch));
+          this.opts.onBatch?.(batch);
+        }
+        if (this.stopping || this.opts.limit?.reached()) break;
       }
       await this.serial(() => this.sink.flush());
     } finally {
@@ -170,13 +176,22 @@ export class Worker {
 
   private async onAssign(tps: TopicPartition[]): Promise<StartPosition[] | undefined> {
     this.opts.log?.('info', 'partitions assigned', { partitions: tps.map(tpKey) });
-    return this.batchOffsets?.startPositions(tps);
+    const starts = await this.batchOffsets?.startPositions(tps);
+    const limit = this.opts.limit;
+    if (limit) {
+      limit.assign(tps, starts);
+      // Nothing to read in this batch: no delivery will come to end the loop, so end it from here
+      // (after onAssign has returned: stop() waits for the subscription's assignment to settle).
+      if (limit.reached()) setImmediate(() => void this.stop());
+    }
+    return starts;
   }
 
   /** Rebalance: flush and commit what is buffered of the revoked partitions, forget the rest. */
   private async onRevoke(tps: TopicPartition[]): Promise<void> {
     const revoked = new Set(tps.map(tpKey));
     const owned = (tp: TopicPartition) => revoked.has(tpKey(tp));
+    this.opts.limit?.revoke(tps);
     await this.serial(async () => {
       await this.sink.flush(owned);
       this.sink.drop(owned);

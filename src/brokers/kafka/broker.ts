@@ -94,6 +94,17 @@ export class KafkaBroker implements Broker {
     return this.#admin;
   }
 
+  /**
+   * Low and high watermarks of every partition of a topic (high = the offset the next message gets). Batch
+   * mode with triggers reads up to the high watermarks captured when the trigger arrived.
+   */
+  async watermarks(topic: string): Promise<{ partition: number; low: bigint; high: bigint }[]> {
+    this.#check();
+    await this.ensureTopics([{ topic, partitions: this.partitionsFor(topic) }]);
+    const parts = await this.#admin.fetchTopicOffsets(topic);
+    return parts.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
+  }
+
   partitionsFor(topic: string): number {
     return (
       this.options.partitions?.[topic] ?? UPSTREAM_PARTITIONS[topic] ?? this.options.defaultPartitions ?? 1

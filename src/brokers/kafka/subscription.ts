@@ -42,6 +42,16 @@ function headersOf(m: KafkaMessage): Record<string, string> | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+const REBALANCE_TYPES = /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/;
+const REBALANCE_MESSAGES =
+  /generation id is not valid|not aware of this member|group is rebalancing|not the correct coordinator/i;
+
+/** kafkajs wraps protocol errors after its retries (KafkaJSNonRetriableError) and drops their `type`. */
+function isRebalanceError(err: unknown): boolean {
+  const e = err as { type?: string; message?: string; cause?: { type?: string } };
+  return REBALANCE_TYPES.test(e?.type ?? e?.cause?.type ?? '') || REBALANCE_MESSAGES.test(e?.message ?? '');
+}
+
 export class KafkaSubscription implements Subscription {
   readonly #broker: KafkaBroker;
   readonly #opts: SubscribeOptions;
@@ -267,10 +277,21 @@ export class KafkaSubscription implements Subscription {
       await this.#consumer.commitOffsets(offsets);
     } catch (err) {
       // Mid-rebalance the old generation is refused; the same commit is valid once the member has rejoined.
-      const type = (err as { type?: string }).type ?? '';
-      if (!/REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/.test(type)) throw err;
-      await this.#joined.wait(30_000);
-      await this.#consumer.commitOffsets(offsets);
+      if (!isRebalanceError(err)) throw err;
+      if (!this.#closing) await this.#joined.wait(30_000);
+      const still = offsets.filter((o) => this.#owned.has(key(o.topic, o.partition)));
+      try {
+        if (still.length > 0 && !this.#closing) await this.#consumer.commitOffsets(still);
+        else if (still.length > 0) throw err;
+      } catch (again) {
+        if (!isRebalanceError(again)) throw again;
+        // Leaving, or the partitions moved on: the next owner re-reads from the last commit. Those copies
+        // carry the same offsets, so the worker's file names make them overwrites: duplicates, never loss.
+        this.#broker.options.log?.('warn', 'commit refused by a rebalance; the next owner re-reads', {
+          partitions: still.map((o) => `${o.topic}/${o.partition}@${o.offset}`),
+          error: (again as Error).message,
+        });
+      }
     }
   }
 

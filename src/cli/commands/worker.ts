@@ -3,10 +3,11 @@ import { openBroker } from '../../brokers/index.js';
 import { resolveOutputUrl } from '../../config/index.js';
 import { openOffsetStore } from '../../state/index.js';
 import { openStorage } from '../../storage/index.js';
+import { runTriggeredBatches } from '../../worker/batch-trigger.js';
 import { Worker } from '../../worker/index.js';
 import { createCliLog } from '../log.js';
 import { addSettings, readSettings } from '../options.js';
-import { printWorkerSummary } from '../summary.js';
+import { mergeStats, printWorkerSummary } from '../summary.js';
 
 const SETTING_NAMES = [
   'broker',
@@ -18,6 +19,8 @@ const SETTING_NAMES = [
   'out',
   'outputFs',
   'batchSize',
+  'batchContinuous',
+  'triggerChannel',
   'rollRows',
   'rollBytes',
   'rollAge',
@@ -42,10 +45,55 @@ export function registerWorker(program: Command): void {
     const log = createCliLog(s.logLevel, 'heroflow.worker');
     const broker = await openBroker(s.broker, { log });
     const storage = await openStorage(resolveOutputUrl(s.out, s.outputFs));
-    const offsetStore =
-      s.mode === 'batch'
-        ? await openOffsetStore(s.state ?? `redis://${s.redisHost}:${s.redisPort}/${s.redisDb}`)
-        : undefined;
+    const redisUrl = `redis://${s.redisHost}:${s.redisPort}/${s.redisDb}`;
+    const offsetStore = s.mode === 'batch' ? await openOffsetStore(s.state ?? redisUrl) : undefined;
+    if (s.mode === 'batch' && !s.batchContinuous) {
+      // BATCH_CONTINUOUS=false: one batch per message on the trigger channel (seed 001).
+      const channel = s.triggerChannel ?? s.topics[0];
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const started = Date.now();
+      log('info', 'batch worker started', { broker: broker.url, topics: s.topics, group: s.group, channel });
+      let batches: Awaited<ReturnType<typeof runTriggeredBatches>> = [];
+      try {
+        batches = await runTriggeredBatches(
+          {
+            broker,
+            storage,
+            topics: s.topics,
+            group: s.group,
+            from: s.from,
+            mode: 'batch',
+            offsetStore,
+            roll: { maxRows: s.batchSize, maxBytes: s.rollBytes, maxAgeMs: s.rollAge },
+            memoryBudgetBytes: s.memoryBudget,
+            compression: s.compression,
+            redisUrl,
+            channel,
+            batchSize: s.batchSize,
+            idleExitMs: s.idleExit,
+            log,
+          },
+          abort.signal,
+        );
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await offsetStore?.close();
+        await broker.close();
+        await storage.close();
+      }
+      if (batches.length > 0) {
+        printWorkerSummary(mergeStats(batches), {
+          seconds: (Date.now() - started) / 1000,
+          output: storage.url,
+        });
+      }
+      console.log(`  batches run  ${batches.length}`);
+      return;
+    }
     const worker = new Worker({
       broker,
       storage,
