@@ -8,6 +8,7 @@ import { isHeroflowError } from '../errors.js';
 import { registerClean } from './commands/clean.js';
 import { registerDb } from './commands/db.js';
 import { registerDemo } from './commands/demo.js';
+import { registerFanout } from './commands/fanout.js';
 import { registerPlayer } from './commands/player.js';
 import { registerPlayers } from './commands/players.js';
 import { registerPub } from './commands/pub.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerDemo(program);
+  registerFanout(program);
   registerWorker(program);
   registerServer(program);
   registerPlayer(program);

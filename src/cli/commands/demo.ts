@@ -60,6 +60,7 @@ export function registerDemo(program: Command): void {
     const storage = await openStorage(resolveOutputUrl(s.out, s.outputFs));
     const topics = [QUEUE_LOBBY, QUEUE_GAME];
     const started = Date.now();
+    let fanout: { stop(): Promise<void> } | undefined;
     try {
       await broker.ensureTopics(
         Object.entries(UPSTREAM_PARTITIONS).map(([topic, partitions]) => ({ topic, partitions })),
@@ -67,6 +68,13 @@ export function registerDemo(program: Command): void {
       // A group of its own per run, reading from `latest` once live: a demo consumes what it played,
       // not what earlier runs left on a persistent broker.
       const group = `heroflow-demo-${s.seed ?? process.pid}-${started}`;
+      // redis+fanout workers only receive through the narrowcast middleware: run it in-process.
+      if (/^redis\+fanout:/i.test(s.broker)) {
+        const { FanoutMiddleware } = await import('../../brokers/redis/index.js');
+        const mw = new FanoutMiddleware({ url: s.broker, topics, log });
+        fanout = mw;
+        await mw.start();
+      }
       const workers = Array.from(
         { length: s.workers },
         (_, i) =>
@@ -143,6 +151,7 @@ export function registerDemo(program: Command): void {
         flags.json ? 'json' : 'table',
       );
     } finally {
+      await fanout?.stop();
       await broker.close();
       await storage.close();
     }
