@@ -6,30 +6,17 @@
  * the seed's schema put back into the footer's `ARROW:schema` (arrow-schema-footer.ts), as PyArrow does.
  */
 import { Table as ArrowTable, tableToIPC } from 'apache-arrow';
-import {
-  Compression as PwCompression,
-  Table as WasmTable,
-  WriterPropertiesBuilder,
-  writeParquet,
-} from 'parquet-wasm';
+import { Table as WasmTable, writeParquet } from 'parquet-wasm';
 import { replaceArrowSchema } from './arrow-schema-footer.js';
 import { arrowSchema, hasSecondsColumn, type TableSpec } from './schemas.js';
+import { type Compression, DEFAULT_COMPRESSION, writerProperties } from './writer-properties.js';
 
-export const COMPRESSIONS = ['zstd', 'snappy', 'gzip', 'lz4', 'brotli', 'none'] as const;
-export type Compression = (typeof COMPRESSIONS)[number];
-/** ZSTD: files about 4× smaller than SNAPPY for ~10 % more encode time (docs/parquet.md). */
-export const DEFAULT_COMPRESSION: Compression = 'zstd';
-
-const CODECS: Record<Compression, PwCompression> = {
-  zstd: PwCompression.ZSTD,
-  snappy: PwCompression.SNAPPY,
-  gzip: PwCompression.GZIP,
-  lz4: PwCompression.LZ4_RAW,
-  brotli: PwCompression.BROTLI,
-  none: PwCompression.UNCOMPRESSED,
-};
-
-const CREATED_BY = 'heroflow (parquet-wasm 0.8.0)';
+export {
+  COMPRESSIONS,
+  type Compression,
+  DEFAULT_COMPRESSION,
+  writerProperties,
+} from './writer-properties.js';
 
 const seedSchemas = new Map<TableSpec, string>();
 
@@ -49,18 +36,23 @@ export function seedSchemaBase64(spec: TableSpec): string {
   return b64;
 }
 
-/** Encode one table (in its storage schema, see TableBuilder.finish) as a whole Parquet file. */
+/** The footer's `ARROW:schema` replacement for tables with seconds columns, else undefined. */
+export function footerSchema(spec: TableSpec): string | undefined {
+  return hasSecondsColumn(spec) ? seedSchemaBase64(spec) : undefined;
+}
+
+/**
+ * Encode one table (in its storage schema, see TableBuilder.finish) as a whole Parquet file on this
+ * thread. The sink encodes in its encoder thread instead (encoder-pool.ts); this is for etl_meta's single
+ * row, tests and the bench's writer ceiling.
+ */
 export function encodeParquet(
   spec: TableSpec,
   table: ArrowTable,
   compression: Compression = DEFAULT_COMPRESSION,
 ) {
-  // parquet-wasm takes ownership of both the table and the properties, so they are built per call.
   const wasmTable = WasmTable.fromIPCStream(tableToIPC(table, 'stream'));
-  const props = new WriterPropertiesBuilder()
-    .setCompression(CODECS[compression])
-    .setCreatedBy(CREATED_BY)
-    .build();
-  const bytes = writeParquet(wasmTable, props);
-  return hasSecondsColumn(spec) ? replaceArrowSchema(bytes, seedSchemaBase64(spec)) : bytes;
+  const bytes = writeParquet(wasmTable, writerProperties(compression));
+  const schema = footerSchema(spec);
+  return schema === undefined ? bytes : replaceArrowSchema(bytes, schema);
 }

@@ -1,17 +1,34 @@
 /**
  * A segment: the deliveries of one (topic, partition) that end up in one set of files, one per table.
- * It opens at its first delivery and is written whole when the sink rolls it (sink.ts). Its etl_id is
- * minted when it opens, so every flush is one ETL run with its own id and its own etl_meta row.
+ * It opens at its first delivery and is written when the sink rolls it (sink.ts). Its etl_id is minted
+ * when it opens, so every flush is one ETL run with its own id and its own etl_meta row.
+ *
+ * Its rows are shipped to the encoder thread in chunks of CHUNK_ROWS deliveries while it is open
+ * (encoder-pool.ts), so a roll only has the last chunk and the footers left to encode.
  */
 import { randomUUID } from 'node:crypto';
+import { tableToIPC } from 'apache-arrow';
 import type { Delivery } from '../brokers/types.js';
 import type { Storage } from '../storage/types.js';
+import type { EncoderPool } from './encoder-pool.js';
 import { type SegmentStart, segmentPath } from './naming.js';
 import { type Compression, encodeParquet } from './parquet.js';
 import type { RecordValues } from './record.js';
 import { SegmentRows } from './rows.js';
 import { ETL_META, type TableName } from './schemas.js';
 import { TableBuilder } from './table-builder.js';
+
+/**
+ * Deliveries per chunk shipped to the encoder. Smaller chunks leave less to encode when the segment
+ * rolls (add() waits for that) but cost more messages and IPC headers; parquet-wasm's streaming writer costs
+ * noticeably more CPU per row below ~32k rows per batch (docs/parquet.md).
+ */
+export const CHUNK_ROWS = 32_768;
+
+interface OpenFile {
+  id: number;
+  rows: number;
+}
 
 /**
  * Memory held per delivery beyond its value: the fixed-width columns and offsets of its buffer_meta and
@@ -25,7 +42,10 @@ export function deliveryBytes(d: Delivery, keySize: number): number {
 }
 
 export class Segment {
-  readonly rows = new SegmentRows(randomUUID());
+  /** The rows not shipped to the encoder yet. */
+  rows = new SegmentRows(randomUUID());
+  /** Per table, its file in the encoder (opened by the first chunk with rows of that table). */
+  private readonly files = new Map<TableName, OpenFile>();
   readonly deliveries: Delivery[] = [];
   /** DLQ publishes of this segment's malformed messages; the segment is durable only after them. */
   readonly deadLetters: Promise<void>[] = [];
@@ -46,10 +66,45 @@ export class Segment {
       recordTime: values?.timestamp ?? d.timestamp,
     };
   }
+
+  /** Hands the rows built so far to the encoder and starts a fresh chunk. */
+  ship(encoder: EncoderPool, compression: Compression): void {
+    for (const [spec, builder] of this.rows.tables()) {
+      const rows = builder.rows;
+      if (rows === 0) continue;
+      let file = this.files.get(spec.name);
+      if (file === undefined) {
+        file = { id: encoder.open(spec, compression), rows: 0 };
+        this.files.set(spec.name, file);
+      }
+      file.rows += rows;
+      encoder.append(file.id, tableToIPC(builder.finish(), 'stream'));
+    }
+    this.rows = new SegmentRows(this.rows.etlId);
+  }
+
+  /** Ships the tail and ends every file, in table order; each entry settles with that file's bytes. */
+  finishFiles(encoder: EncoderPool, compression: Compression) {
+    this.ship(encoder, compression);
+    const out: { table: TableName; rows: number; bytes: Promise<Uint8Array> }[] = [];
+    for (const [spec] of this.rows.tables()) {
+      const file = this.files.get(spec.name);
+      if (file !== undefined) out.push({ table: spec.name, rows: file.rows, bytes: encoder.finish(file.id) });
+    }
+    this.files.clear();
+    return out;
+  }
+
+  /** Drops the segment's files in the encoder (a revoked partition: nothing is written). */
+  abort(encoder: EncoderPool): void {
+    for (const file of this.files.values()) encoder.abort(file.id);
+    this.files.clear();
+  }
 }
 
 export interface SegmentWriterOptions {
   storage: Storage;
+  encoder: EncoderPool;
   service: string;
   mode: string;
   compression: Compression;
@@ -72,9 +127,14 @@ export async function writeSegment(seg: Segment, opts: SegmentWriterOptions): Pr
     await opts.storage.write(path, data);
     written.push({ path, table, rows, bytes: data.byteLength });
   };
-  for (const [spec, builder] of seg.rows.tables()) {
-    const rows = builder.rows;
-    if (rows > 0) await put(spec.name, encodeParquet(spec, builder.finish(), opts.compression), rows);
+  // Every file's encoding is requested before the first write, so the thread finishes them back to back;
+  // allSettled first, so that a failure of a later file is never an unhandled rejection.
+  const files = seg.finishFiles(opts.encoder, opts.compression);
+  const encoded = await Promise.allSettled(files.map((f) => f.bytes));
+  for (const [i, f] of files.entries()) {
+    const r = encoded[i];
+    if (r.status === 'rejected') throw r.reason;
+    await put(f.table, r.value, f.rows);
   }
   // A segment of malformed messages only wrote nothing: no ETL run to describe.
   if (written.length === 0) return written;

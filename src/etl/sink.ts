@@ -29,10 +29,11 @@
 import type { Delivery, TopicPartition } from '../brokers/types.js';
 import { HeroflowError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
+import { EncoderPool } from './encoder-pool.js';
 import { type Compression, DEFAULT_COMPRESSION } from './parquet.js';
 import { checkDelivery, describeRejection, isRejection, messageId, parseRecord } from './record.js';
 import type { TableName } from './schemas.js';
-import { deliveryBytes, Segment, writeSegment } from './segment.js';
+import { CHUNK_ROWS, deliveryBytes, Segment, writeSegment } from './segment.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -60,6 +61,11 @@ export interface ParquetSinkOptions {
   /** For each malformed delivery; the worker publishes it to `<topic>.dlq`. */
   onDeadLetter: (delivery: Delivery, reason: string) => Promise<void>;
   log?: (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * The encoder thread (encoder-pool.ts). By default the sink starts its own and stops it in close();
+   * one passed in is left running (tests use this to inject failures).
+   */
+  encoder?: EncoderPool;
 }
 
 export interface SinkStats {
@@ -86,6 +92,8 @@ export class ParquetSink {
   private openBytes = 0;
   private failure: unknown;
   private closing: Promise<void> | undefined;
+  private readonly encoder: EncoderPool;
+  private readonly compression: Compression;
   private readonly counters = {
     messages: 0,
     files: 0,
@@ -97,6 +105,10 @@ export class ParquetSink {
   constructor(private readonly opts: ParquetSinkOptions) {
     this.roll = { ...DEFAULT_ROLL, ...opts.roll };
     this.budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+    this.encoder = opts.encoder ?? new EncoderPool();
+    // Its start-up (parquet-wasm compile) then overlaps with the first batches instead of the first roll.
+    this.encoder.warmUp();
+    this.compression = opts.compression ?? DEFAULT_COMPRESSION;
   }
 
   async add(deliveries: readonly Delivery[]): Promise<void> {
@@ -116,7 +128,10 @@ export class ParquetSink {
       seg.deliveries.push(d);
       this.counters.messages++;
       if (isRejection(values)) pending.push(this.deadLetter(seg, d, describeRejection(values)));
-      else seg.rows.append(d, keySize, values);
+      else {
+        seg.rows.append(d, keySize, values);
+        if (seg.rows.buffer.rows >= CHUNK_ROWS) seg.ship(this.encoder, this.compression);
+      }
       const bytes = deliveryBytes(d, keySize);
       seg.bytes += bytes;
       this.openBytes += bytes;
@@ -147,6 +162,7 @@ export class ParquetSink {
     for (const seg of [...this.open.values()]) {
       if (!filter(this.tpOf(seg))) continue;
       this.detach(seg);
+      seg.abort(this.encoder);
       this.opts.log?.('info', 'dropped buffered deliveries of a revoked partition', {
         ...this.tpOf(seg),
         deliveries: seg.deliveries.length,
@@ -154,9 +170,11 @@ export class ParquetSink {
     }
   }
 
-  /** Flushes everything, then refuses further adds. Idempotent. */
+  /** Flushes everything, then refuses further adds and stops the encoder thread. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.flush();
+    this.closing ??= this.flush().finally(() => {
+      if (this.opts.encoder === undefined) return this.encoder.close();
+    });
     return this.closing;
   }
 
@@ -239,9 +257,10 @@ export class ParquetSink {
     this.throwIfFailed();
     const files = await writeSegment(seg, {
       storage: this.opts.storage,
+      encoder: this.encoder,
       service: this.opts.service,
       mode: this.opts.mode,
-      compression: this.opts.compression ?? DEFAULT_COMPRESSION,
+      compression: this.compression,
     });
     for (const f of files) {
       this.counters.files++;
