@@ -13,7 +13,8 @@ export const ERROR_CODES = {
   HF_STORAGE_URL: 'An output URL has a scheme no storage handles.',
   HF_STORAGE_IO: 'Writing or reading output failed.',
   HF_STATE_URL: 'A state store URL has a scheme no store handles.',
-  HF_STATE_INVALID: 'Stored offset state is not what the seed keys hold (JSON partition → integer), or saving it failed.',
+  HF_STATE_INVALID:
+    'Stored offset state is not what the seed keys hold (JSON partition → integer), or saving it failed.',
   HF_ROSTER_INVALID: 'A hero roster file could not be read or is not in the superhero API format.',
   HF_MESSAGE_INVALID: 'A message in a stream is malformed (not JSON, missing fields, wrong types).',
   HF_SERVICE_MISSING: 'A test or command needs a server that is not running.',
