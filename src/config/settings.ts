@@ -144,6 +144,13 @@ export const SETTINGS = {
     schema: z.string().min(1),
     default: 'superhero_sim',
   },
+  workerId: {
+    flag: '--worker-id <id>',
+    env: 'WORKER_ID',
+    help: 'this member\'s name in its group; keep it across restarts where the broker keeps per-member state (MQTT sessions, Redis Streams pending entries, the fan-out channel); default: a random id (MQTT: "default", so give each MQTT worker its own)',
+    allowed: 'letters, digits, ".", "_", "-" (1 to 64)',
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  },
   from: {
     flag: '--from <where>',
     env: 'HEROFLOW_FROM',

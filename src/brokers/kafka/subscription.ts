@@ -15,13 +15,14 @@
  * beginning); `latest` for a group without commits is done here by seeking to the end offsets captured
  * when the subscription started, and `onAssign` start positions (batch mode) are plain seeks.
  */
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { HeroflowError } from '../../errors.js';
 import type { Delivery, StartPosition, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
 import { BatchQueue } from '../util/batch-queue.js';
 import { CommitTracker } from '../util/offset-tracker.js';
 import { Signal } from '../util/signal.js';
 import type { KafkaBroker } from './broker.js';
+import { headersOf, isRebalanceError, KafkaDelivery } from './delivery.js';
 
 const key = (topic: string, partition: number) => `${topic}/${partition}`;
 const EMPTY = new Uint8Array(0);
@@ -30,26 +31,6 @@ function byTopic(parts: TopicPartition[]): { topic: string; partitions: number[]
   const m = new Map<string, number[]>();
   for (const p of parts) m.set(p.topic, [...(m.get(p.topic) ?? []), p.partition]);
   return [...m].map(([topic, partitions]) => ({ topic, partitions }));
-}
-
-function headersOf(m: KafkaMessage): Record<string, string> | undefined {
-  if (!m.headers) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.headers)) {
-    const one = Array.isArray(v) ? v[v.length - 1] : v;
-    if (one !== undefined) out[k] = one.toString();
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-const REBALANCE_TYPES = /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/;
-const REBALANCE_MESSAGES =
-  /generation id is not valid|not aware of this member|group is rebalancing|not the correct coordinator/i;
-
-/** kafkajs wraps protocol errors after its retries (KafkaJSNonRetriableError) and drops their `type`. */
-function isRebalanceError(err: unknown): boolean {
-  const e = err as { type?: string; message?: string; cause?: { type?: string } };
-  return REBALANCE_TYPES.test(e?.type ?? e?.cause?.type ?? '') || REBALANCE_MESSAGES.test(e?.message ?? '');
 }
 
 export class KafkaSubscription implements Subscription {
@@ -83,7 +64,9 @@ export class KafkaSubscription implements Subscription {
     this.#opts = options;
     const maxBatch = options.maxBatch ?? 500;
     this.#queue = new BatchQueue<Delivery>({
-      capacity: Math.max(1000, maxBatch * 4),
+      // Room for several fetches: kafkajs fetches nothing while eachBatch waits for room, so a queue that
+      // fills with one fetch leaves the network idle while the consumer works (prefetch while it works).
+      capacity: Math.max(10_000, maxBatch * 10),
       resume: () => this.#room.notify(),
     });
     this.#ready = new Promise<void>((resolve, reject) => {
@@ -208,14 +191,30 @@ export class KafkaSubscription implements Subscription {
     const k = key(topic, partition);
     // Not ours (yet): leave the offset unresolved so kafkajs fetches it again once positions are settled.
     if (!this.#fetching.has(k) || this.#closing || isStale() || batch.messages.length === 0) return;
+    // Per batch, not per message: the tracker, the redelivery mark and the partition key.
+    const first = BigInt(batch.messages[0].offset);
+    const tracker = this.#tracker.get(topic, partition) ?? this.#tracker.reset(topic, partition, first);
+    const seen = this.#seen.get(k);
+    let last = first;
     for (const m of batch.messages) {
       const offset = BigInt(m.offset);
-      if (!this.#tracker.get(topic, partition)) this.#tracker.reset(topic, partition, offset);
-      this.#tracker.track(topic, partition, offset);
-      const seen = this.#seen.get(k);
-      this.#seen.set(k, seen === undefined || offset > seen ? offset : seen);
-      this.#queue.push(this.#delivery(topic, partition, m, seen !== undefined && offset <= seen));
+      tracker.track(offset);
+      last = offset;
+      const d = new KafkaDelivery(
+        this,
+        topic,
+        partition,
+        offset,
+        m.value ?? EMPTY,
+        Number(m.timestamp),
+        seen !== undefined && offset <= seen,
+      );
+      if (m.key) d.key = m.key.toString();
+      const headers = headersOf(m);
+      if (headers) d.headers = headers;
+      this.#queue.push(d);
     }
+    if (seen === undefined || last > seen) this.#seen.set(k, last);
     resolveOffset(batch.messages[batch.messages.length - 1].offset);
     while (this.#queue.isPaused && isRunning() && !this.#closing && this.#fetching.has(k)) {
       await this.#room.wait(1000);
@@ -229,47 +228,41 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  #delivery(topic: string, partition: number, m: KafkaMessage, redelivered: boolean): Delivery {
-    const offset = BigInt(m.offset);
-    const d: Delivery = {
-      id: `${topic}/${partition}@${m.offset}`,
-      topic,
-      partition,
-      offset,
-      value: m.value ?? EMPTY,
-      timestamp: Number(m.timestamp),
-      redelivered,
-      ack: () => this.commit([d]),
-      nack: (opts) => (opts?.requeue === false ? this.commit([d]) : this.#requeue(d)),
-    };
-    if (m.key) d.key = m.key.toString();
-    const headers = headersOf(m);
-    if (headers) d.headers = headers;
-    return d;
-  }
-
   /**
    * Kafka has no per-message requeue, and rewinding the partition would redeliver everything after the
    * message too. The adapter hands the same message out again instead; it stays in flight in the tracker,
    * so no commit passes it, and if this member dies first Kafka's own replay brings it back.
    */
-  async #requeue(d: Delivery): Promise<void> {
+  async requeue(d: KafkaDelivery): Promise<void> {
     if (!this.#fetching.has(key(d.topic, d.partition))) return;
-    this.#queue.push({ ...d, redelivered: true });
+    const again = new KafkaDelivery(this, d.topic, d.partition, d.offset, d.value, d.timestamp, true);
+    if (d.key !== undefined) again.key = d.key;
+    if (d.headers) again.headers = d.headers;
+    this.#queue.push(again);
   }
 
   async commit(deliveries: Delivery[]): Promise<void> {
     const advanced = new Map<string, { topic: string; partition: number; offset: string }>();
+    // Deliveries come in runs of one partition (a segment): look the partition up once per run.
+    let runTopic: string | undefined;
+    let runPartition = -1;
+    let runKey = '';
+    let runOwned = false;
+    let runTracker: ReturnType<CommitTracker['get']>;
     for (const d of deliveries) {
-      // A revoked partition's delivery: its next owner reads it again, committing it here would race that owner.
-      if (d.offset === undefined || !this.#owned.has(key(d.topic, d.partition))) continue;
-      const mark = this.#tracker.markDone(d.topic, d.partition, d.offset);
+      if (d.offset === undefined) continue;
+      if (d.topic !== runTopic || d.partition !== runPartition) {
+        runTopic = d.topic;
+        runPartition = d.partition;
+        runKey = key(d.topic, d.partition);
+        // A revoked partition's delivery: its next owner reads it again, committing it here would race that owner.
+        runOwned = this.#owned.has(runKey);
+        runTracker = this.#tracker.get(d.topic, d.partition);
+      }
+      if (!runOwned || !runTracker) continue;
+      const mark = runTracker.markDone(d.offset);
       if (mark !== undefined)
-        advanced.set(key(d.topic, d.partition), {
-          topic: d.topic,
-          partition: d.partition,
-          offset: mark.toString(),
-        });
+        advanced.set(runKey, { topic: d.topic, partition: d.partition, offset: mark.toString() });
     }
     if (advanced.size === 0) return;
     const offsets = [...advanced.values()];

@@ -40,7 +40,8 @@ export function parseMqttUrl(url: string): MqttSettings {
     );
   }
   const settings = {
-    receiveMaximum: int(u, 'receiveMaximum', 500, 1, 65535, url),
+    // Large on purpose: the worker pubacks once per durable file, so this bounds throughput (≈ it / roll age).
+    receiveMaximum: int(u, 'receiveMaximum', 20_000, 1, 65535, url),
     sessionExpiry: int(u, 'sessionExpiry', 86_400, 0, 0xffffffff, url),
   };
   u.search = '';

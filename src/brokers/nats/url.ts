@@ -1,5 +1,5 @@
 /**
- * `nats://[user:pass@|token@]host:4222[?stream=HEROFLOW&prefix=heroflow&ackWaitMs=30000&maxAckPending=1000&maxAgeMs=0]`.
+ * `nats://[user:pass@|token@]host:4222[?stream=HEROFLOW&prefix=heroflow&ackWaitMs=30000&maxAckPending=20000&maxAgeMs=0]`.
  * One stream holds every topic: subject `<prefix>.<topic>` (topic dots become subject tokens).
  */
 import { HeroflowError } from '../../errors.js';
@@ -60,7 +60,8 @@ export function parseNatsUrl(url: string): NatsSettings {
     stream,
     prefix,
     ackWaitMs: int(u, 'ackWaitMs', 30_000, 100, url),
-    maxAckPending: int(u, 'maxAckPending', 1000, 1, url),
+    // Large on purpose: the worker acks once per durable file, so this bounds throughput (≈ it / roll age).
+    maxAckPending: int(u, 'maxAckPending', 20_000, 1, url),
     maxAgeMs: int(u, 'maxAgeMs', 0, 0, url),
   };
 }

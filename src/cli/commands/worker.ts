@@ -13,6 +13,7 @@ const SETTING_NAMES = [
   'broker',
   'topics',
   'group',
+  'workerId',
   'from',
   'mode',
   'state',
@@ -99,6 +100,7 @@ export function registerWorker(program: Command): void {
       storage,
       topics: s.topics,
       group: s.group,
+      consumerId: s.workerId,
       from: s.from,
       mode: s.mode,
       offsetStore,
@@ -118,6 +120,11 @@ export function registerWorker(program: Command): void {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     log('info', 'worker started', { broker: broker.url, topics: s.topics, group: s.group, mode: s.mode });
+    // One line when the member is live in its group: scripts (bench/brokers.ts) publish only after it.
+    worker.ready().then(
+      () => log('info', 'worker ready', { topics: s.topics, group: s.group }),
+      () => {},
+    );
     try {
       await worker.run();
     } finally {

@@ -1,0 +1,191 @@
+/**
+ * One job, every broker: the same simulator records (`Attack Completed` envelopes, ~390 B) through each
+ * adapter on the servers of `scripts/services.sh up`, in one run.
+ *
+ *   1. publish: the bench process publishes the records in batches of 1,000 to a topic nobody reads
+ *      (one `publish()` awaited per batch: confirms, acks and fsyncs included where the adapter waits
+ *      for them).
+ *   2. pipeline, 1 and 2 workers: `heroflow worker` processes (the compiled CLI: `npm run build` first)
+ *      start in one group on a fresh topic, the bench waits until each logged `worker ready`, then
+ *      publishes the records and waits for the workers to write them as zstd Parquet and exit
+ *      (--exit-when-idle, not counted). records/s = records published / seconds from the first publish
+ *      to the last Parquet file. For redis+fanout a `heroflow fanout` process runs beside them.
+ *
+ *   npx tsx bench/brokers.ts [--records 100000] [--only kafka,redis,redis+fanout,redis+streams,amqp,nats,mqtt]
+ *
+ * Publisher, workers and brokers share the machine's 2 cores: the figures are what this box does with
+ * all parts on it, not each part's ceiling.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaBroker } from '../src/brokers/kafka/index.js';
+import { openBroker } from '../src/brokers/registry.js';
+import type { Broker, Message } from '../src/brokers/types.js';
+import { HEADER_MSG_ID } from '../src/brokers/types.js';
+import { arg, simulatorRecords } from './kafka-clients.js';
+
+const records = Number(arg('records', '100000'));
+const IDLE_EXIT_S = 3;
+const BATCH = 1000;
+const NATS_STREAM = 'HFBENCH';
+const URLS: Record<string, string> = {
+  kafka: 'kafka://127.0.0.1:9092',
+  redis: 'redis://127.0.0.1:6379/0',
+  'redis+fanout': 'redis+fanout://127.0.0.1:6379/0',
+  'redis+streams': 'redis+streams://127.0.0.1:6379/0',
+  amqp: 'amqp://guest:guest@127.0.0.1:5672',
+  nats: `nats://127.0.0.1:4222?stream=${NATS_STREAM}&prefix=hfbench`,
+  mqtt: 'mqtt://127.0.0.1:1883',
+};
+const only = arg('only', Object.keys(URLS).join(',')).split(',');
+const BIN = path.resolve('bin/heroflow.js');
+const run = randomBytes(3).toString('hex');
+const payload = simulatorRecords(records);
+const topicsUsed: string[] = [];
+
+function messages(topic: string): Message[] {
+  return payload.map((r, i) => ({
+    topic,
+    key: r.key,
+    value: r.value,
+    headers: { [HEADER_MSG_ID]: `${run}-${i}` },
+  }));
+}
+
+async function publishAll(broker: Broker, msgs: Message[]): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < msgs.length; i += BATCH) await broker.publish(msgs.slice(i, i + BATCH));
+  return (performance.now() - t0) / 1000;
+}
+
+function newTopic(name: string, what: string): string {
+  const t = `hfbench.${name.replace('+', '-')}.${what}.${run}`;
+  topicsUsed.push(t);
+  return t;
+}
+
+interface Proc {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exit: Promise<number | null>;
+}
+
+function heroflow(args: string[]): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p: Proc = { child, stdout: '', stderr: '', exit: new Promise((r) => child.on('exit', r)) };
+  child.stdout?.on('data', (b) => {
+    p.stdout += b;
+  });
+  child.stderr?.on('data', (b) => {
+    p.stderr += b;
+  });
+  return p;
+}
+
+async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** n workers in a new group on a new topic; records published once all are live. */
+async function pipeline(name: string, url: string, n: number): Promise<{ seconds: number; rows: number }> {
+  const topic = newTopic(name, `w${n}`);
+  const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-'));
+  const group = `hfbench-${randomBytes(3).toString('hex')}`;
+  const broker = await openBroker(url, { partitions: { [topic]: 4 } });
+  const middleware =
+    name === 'redis+fanout'
+      ? heroflow(['fanout', '--broker', url, '--topics', topic, '--every', '0'])
+      : undefined;
+  // A worker subscribing first would create the topic with its default partition count (1).
+  if (broker instanceof KafkaBroker) await broker.ensureTopics([{ topic, partitions: 4 }]);
+  const workers = Array.from({ length: n }, (_, i) =>
+    heroflow([
+      'worker',
+      ...['--broker', url, '--topics', topic, '--group', group, '--worker-id', `${group}-${i}`],
+      ...['--out', out, '--from', 'earliest', '--exit-when-idle', `${IDLE_EXIT_S}s`, '--log-level', 'info'],
+    ]),
+  );
+  await until(() => workers.every((w) => w.stderr.includes('"worker ready"')), 'the workers to be ready');
+  const t0 = performance.now();
+  await publishAll(broker, messages(topic));
+  const codes = await Promise.all(workers.map((w) => w.exit));
+  const seconds = (performance.now() - t0) / 1000 - IDLE_EXIT_S;
+  middleware?.child.kill('SIGINT');
+  await middleware?.exit;
+  await broker.close();
+  await rm(out, { recursive: true, force: true });
+  if (codes.some((c) => c !== 0))
+    throw new Error(`a worker failed: ${workers.map((w) => w.stderr).join('\n')}`);
+  const rows = workers
+    .map((w) => Number(/messages consumed\s+([\d,]+)/.exec(w.stdout)?.[1].replace(/,/g, '') ?? 0))
+    .reduce((a, b) => a + b, 0);
+  return { seconds, rows };
+}
+
+async function cleanUp(): Promise<void> {
+  const bench = topicsUsed;
+  const kafka = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
+  await kafka
+    .connect()
+    .then(() => kafka.deleteTopics({ topics: bench.filter((t) => t.includes('.kafka.')) }))
+    .catch(() => {})
+    .finally(() => kafka.disconnect());
+  const redis = new Redis('redis://127.0.0.1:6379/0');
+  const keys = await redis.keys(`*hfbench.*${run}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  if (only.includes('amqp')) {
+    const conn = await amqp.connect(URLS.amqp);
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    for (const t of bench.filter((x) => x.includes('.amqp.'))) {
+      for (const q of [`task_${t}`, `task_${t}.dlx`]) await ch.deleteQueue(q).catch(() => {});
+      for (const x of [`task_${t}`, `task_${t}.dlx`]) await ch.deleteExchange(x).catch(() => {});
+    }
+    await conn.close().catch(() => {});
+  }
+  if (only.includes('nats')) {
+    const nc = await natsConnect({ servers: '127.0.0.1:4222' });
+    await (await jetstreamManager(nc)).streams.delete(NATS_STREAM).catch(() => {});
+    await nc.close();
+  }
+}
+
+const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-US');
+console.log(
+  `${records.toLocaleString('en-US')} records of ${Math.round(payload.reduce((a, r) => a + r.value.length, 0) / records)} B per broker`,
+);
+console.log(
+  '| broker | publish msgs/s | pipeline 1 worker rec/s | pipeline 2 workers rec/s | rows written (1 w / 2 w) |',
+);
+console.log('|---|---|---|---|---|');
+try {
+  for (const name of only) {
+    const url = URLS[name];
+    if (!url) throw new Error(`unknown broker ${name}; one of ${Object.keys(URLS).join(', ')}`);
+    const broker = await openBroker(url);
+    const pub = await publishAll(broker, messages(newTopic(name, 'publish')));
+    await broker.close();
+    const one = await pipeline(name, url, 1);
+    const two = await pipeline(name, url, 2);
+    console.log(
+      `| ${name} | ${rate(records, pub)} | ${rate(records, one.seconds)} | ${rate(records, two.seconds)} | ${one.rows.toLocaleString('en-US')} / ${two.rows.toLocaleString('en-US')} |`,
+    );
+  }
+} finally {
+  await cleanUp();
+}
+console.log(`rss of the bench process ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);

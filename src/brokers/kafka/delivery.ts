@@ -1,0 +1,60 @@
+/** What the Kafka adapter hands out per message, and how it reads kafkajs' messages and errors. */
+import type { KafkaMessage } from 'kafkajs';
+import type { Delivery } from '../types.js';
+
+/** The subscription a delivery acknowledges through. */
+export interface DeliveryOwner {
+  commit(deliveries: Delivery[]): Promise<void>;
+  requeue(d: KafkaDelivery): Promise<void>;
+}
+
+export function headersOf(m: KafkaMessage): Record<string, string> | undefined {
+  const h = m.headers;
+  if (!h) return undefined;
+  let out: Record<string, string> | undefined;
+  for (const k in h) {
+    const v = h[k];
+    const one = Array.isArray(v) ? v[v.length - 1] : v;
+    if (one === undefined) continue;
+    out ??= {};
+    out[k] = one.toString();
+  }
+  return out;
+}
+
+/**
+ * A delivery with ack/nack on the prototype: one object per message instead of an object and two
+ * closures (the adapter's per-message allocations were a third of its cost in a profile).
+ */
+export class KafkaDelivery implements Delivery {
+  readonly id: string;
+  key?: string;
+  headers?: Record<string, string>;
+  constructor(
+    private readonly sub: DeliveryOwner,
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: bigint,
+    readonly value: Uint8Array,
+    readonly timestamp: number,
+    readonly redelivered: boolean,
+  ) {
+    this.id = `${topic}/${partition}@${offset}`;
+  }
+  ack(): Promise<void> {
+    return this.sub.commit([this]);
+  }
+  nack(opts?: { requeue?: boolean }): Promise<void> {
+    return opts?.requeue === false ? this.sub.commit([this]) : this.sub.requeue(this);
+  }
+}
+
+const REBALANCE_TYPES = /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/;
+const REBALANCE_MESSAGES =
+  /generation id is not valid|not aware of this member|group is rebalancing|not the correct coordinator/i;
+
+/** kafkajs wraps protocol errors after its retries (KafkaJSNonRetriableError) and drops their `type`. */
+export function isRebalanceError(err: unknown): boolean {
+  const e = err as { type?: string; message?: string; cause?: { type?: string } };
+  return REBALANCE_TYPES.test(e?.type ?? e?.cause?.type ?? '') || REBALANCE_MESSAGES.test(e?.message ?? '');
+}
