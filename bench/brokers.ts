@@ -118,7 +118,12 @@ async function pipeline(name: string, url: string, n: number): Promise<{ seconds
       ...['--out', out, '--from', 'earliest', '--exit-when-idle', `${IDLE_EXIT_S}s`, '--log-level', 'info'],
     ]),
   );
-  await until(() => workers.every((w) => w.stderr.includes('"worker ready"')), 'the workers to be ready');
+  await until(
+    () =>
+      workers.every((w) => w.stderr.includes('"worker ready"')) &&
+      (!middleware || middleware.stderr.includes('listening')),
+    'the workers (and the fan-out middleware) to be ready',
+  );
   const t0 = performance.now();
   await publishAll(broker, messages(topic));
   const codes = await Promise.all(workers.map((w) => w.exit));
