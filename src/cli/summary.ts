@@ -64,6 +64,10 @@ export interface DemoRun {
   output: string;
   roster: string;
   broker: string;
+  /** The consumer group the demo's workers ran in (its own per run). */
+  group: string;
+  /** How many workers consumed each record: 1 with consumer groups, every worker on a broadcast broker. */
+  copies: number;
 }
 
 export function printDemoSummary(run: DemoRun, format: 'table' | 'json' = 'table'): void {
@@ -88,6 +92,7 @@ export function printDemoSummary(run: DemoRun, format: 'table' | 'json' = 'table
       ([topic, n]) => [`consumed ${topic}`, n] as [string, number],
     ),
     ['workers', run.workers.length],
+    ['each record went to', run.copies === 1 ? 'one worker' : `all ${run.copies} workers (broadcast broker)`],
     ['dead-lettered', stats.deadLetters],
     ...Object.entries(stats.rowsByTable).map(([table, n]) => [`rows ${table}`, n] as [string, number]),
     ['files', stats.files],

@@ -68,6 +68,15 @@ export function registerDemo(program: Command): void {
       // A group of its own per run, reading from `latest` once live: a demo consumes what it played,
       // not what earlier runs left on a persistent broker.
       const group = `heroflow-demo-${s.seed ?? process.pid}-${started}`;
+      // A broadcast broker (redis:// Pub/Sub) has no consumer groups: every worker gets every record and
+      // processes it (the seed's finding), so each record is consumed once per worker.
+      const copies = broker.capabilities.groups === 'broadcast' ? s.workers : 1;
+      if (copies > 1) {
+        log('warn', 'this broker delivers every record to every worker: each worker processes all of them', {
+          broker: broker.url,
+          workers: s.workers,
+        });
+      }
       // redis+fanout workers only receive through the narrowcast middleware: run it in-process.
       if (/^redis\+fanout:/i.test(s.broker)) {
         const { FanoutMiddleware } = await import('../../brokers/redis/index.js');
@@ -119,17 +128,22 @@ export function registerDemo(program: Command): void {
       const published = logger.counts();
       const expected = topics.reduce((n, t) => n + (published[t] ?? 0), 0);
 
+      // In a group the workers together consume each record once; on a broadcast broker each worker must
+      // consume all of them (stopping at the first crossing of the total left neither worker's output whole).
+      const target = expected * copies;
       const consumed = () => workers.reduce((n, w) => n + w.stats().consumed, 0);
-      const etlBar = createProgress('etl', expected, 'records');
+      const done = () =>
+        copies === 1 ? consumed() >= expected : workers.every((w) => w.stats().consumed >= expected);
+      const etlBar = createProgress('etl', target, 'records');
       let last = -1;
       let lastMoved = Date.now();
-      while (consumed() < expected) {
+      while (!done()) {
         const now = consumed();
         etlBar.update(now);
         if (now !== last) [last, lastMoved] = [now, Date.now()];
         if (Date.now() - lastMoved > STALL_MS) {
           throw new Error(
-            `workers consumed ${now} of ${expected} records and made no progress for ${STALL_MS / 1000} s; is the broker still up?`,
+            `workers consumed ${now} of ${target} records and made no progress for ${STALL_MS / 1000} s; is the broker still up?`,
           );
         }
         await new Promise((r) => setTimeout(r, 50));
@@ -147,6 +161,8 @@ export function registerDemo(program: Command): void {
           output: storage.url,
           roster: roster.source,
           broker: broker.url,
+          group,
+          copies,
         },
         flags.json ? 'json' : 'table',
       );
