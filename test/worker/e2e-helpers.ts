@@ -1,6 +1,7 @@
 /**
- * Plumbing for the Kafka end-to-end proofs: a seeded tournament published to Kafka through the real
- * transport (topics renamed per test so that tests and other users of the shared broker never mix),
+ * Plumbing for the end-to-end proofs: a seeded tournament published to a broker (Kafka, RabbitMQ, NATS,
+ * Redis Streams…) through the real transport (topics renamed per test so that tests and other users of
+ * the shared broker never mix),
  * `heroflow` processes spawned from the build, and the Parquet output read back with hyparquet.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { openBroker } from '../../src/brokers/registry.js';
-import type { Message } from '../../src/brokers/types.js';
+import { HEADER_MSG_ID, type Message } from '../../src/brokers/types.js';
 import { loadRoster, runTournament, virtualClock } from '../../src/simulator/index.js';
 import { createSimulatorLogger, QUEUE_GAME, QUEUE_LOBBY } from '../../src/transport/index.js';
 
@@ -23,28 +24,51 @@ export interface Published {
   topics: string[];
   total: number;
   byTopic: Record<string, number>;
+  /** The producer's msg id (header heroflow-msg-id) of every record on `lobby` and `game`. */
+  ids: Set<string>;
 }
 
-/** Plays a seeded tournament with no worker listening; its records land on `<prefix>.lib.server.*`. */
+/** Upstream's logger module name for a broker URL (`kafka`, `rabbit`, `nats`, `redis`…), as the demo derives it. */
+export function loggerModuleOf(brokerUrl: string): string {
+  const scheme = brokerUrl.split(':')[0].split('+')[0].toLowerCase();
+  return scheme === 'amqp' || scheme === 'amqps' ? 'rabbit' : scheme;
+}
+
+/**
+ * Plays a seeded tournament with no worker listening; its records land on `<prefix>.lib.server.*`.
+ * Kafka creates the topics with upstream's partition counts; other brokers ignore that option (a queue
+ * broker keeps the records only where its topology exists before the first worker: RabbitMQ's publisher
+ * declares the queue of its `queueGroup`, NATS and Redis Streams keep the stream itself).
+ */
 export async function publishTournament(
-  kafkaUrl: string,
+  brokerUrl: string,
   opts: { players: number; games: number; seed: number; prefix?: string },
 ): Promise<Published> {
   const prefix = opts.prefix ?? `hf-e2e-${randomBytes(4).toString('hex')}`;
   const lobby = `${prefix}.${QUEUE_LOBBY}`;
   const game = `${prefix}.${QUEUE_GAME}`;
-  // Upstream's partition counts on the renamed topics.
-  const broker = await openBroker(kafkaUrl, { partitions: { [lobby]: 2, [game]: 4 }, defaultPartitions: 1 });
+  // Upstream's partition counts on the renamed topics (Kafka; harmless elsewhere).
+  const broker = await openBroker(brokerUrl, { partitions: { [lobby]: 2, [game]: 4 }, defaultPartitions: 1 });
   const byTopic: Record<string, number> = {};
+  const ids = new Set<string>();
   const target = {
     publish: async (messages: Message[]) => {
       const renamed = messages.map((m) => ({ ...m, topic: `${prefix}.${m.topic}` }));
       await broker.publish(renamed);
-      for (const m of renamed) byTopic[m.topic] = (byTopic[m.topic] ?? 0) + 1;
+      for (const m of renamed) {
+        byTopic[m.topic] = (byTopic[m.topic] ?? 0) + 1;
+        const id = m.headers?.[HEADER_MSG_ID];
+        if (id && (m.topic === lobby || m.topic === game)) ids.add(id);
+      }
     },
   };
   const clock = virtualClock();
-  const logger = createSimulatorLogger({ loggerModule: 'kafka', broker: target, stdout: false, clock });
+  const logger = createSimulatorLogger({
+    loggerModule: loggerModuleOf(brokerUrl),
+    broker: target,
+    stdout: false,
+    clock,
+  });
   await runTournament({
     players: opts.players,
     gamesPerPlayer: opts.games,
@@ -56,7 +80,7 @@ export async function publishTournament(
   await logger.close();
   await broker.close();
   const total = (byTopic[lobby] ?? 0) + (byTopic[game] ?? 0);
-  return { prefix, lobby, game, topics: [lobby, game], total, byTopic };
+  return { prefix, lobby, game, topics: [lobby, game], total, byTopic, ids };
 }
 
 export interface Proc {
