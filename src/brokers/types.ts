@@ -130,6 +130,13 @@ export interface Subscription extends AsyncIterable<Delivery[]> {
   commit(deliveries: Delivery[]): Promise<void>;
   /** Partitions currently owned by this member. */
   assignment(): TopicPartition[];
+  /**
+   * The most deliveries the broker hands this member before some are committed (RabbitMQ prefetch, JetStream
+   * max_ack_pending, MQTT receive maximum); absent where delivery does not wait for commits (offset brokers).
+   * A consumer that commits late (the worker, per durable file) must commit before holding this many, or
+   * delivery stops until its roll timer fires.
+   */
+  readonly window?: number;
   /** Stop fetching, run `onRevoke`, leave the group. Idempotent. */
   close(): Promise<void>;
 }

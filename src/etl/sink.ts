@@ -90,6 +90,9 @@ export class ParquetSink {
   /** Per partition: the tail of its chain of segment writes. */
   private readonly writes = new Map<string, Promise<void>>();
   private openBytes = 0;
+  /** Deliveries in open segments (not yet rolled): what the window rule counts. */
+  private openDeliveries = 0;
+  private window?: number;
   private failure: unknown;
   private closing: Promise<void> | undefined;
   private readonly encoder: EncoderPool;
@@ -111,6 +114,14 @@ export class ParquetSink {
     this.compression = opts.compression ?? DEFAULT_COMPRESSION;
   }
 
+  /**
+   * The subscription's window (Subscription.window): open segments roll once they hold half of it, so the
+   * broker never waits for a commit that only the roll timer would bring (see limitHeld's caller).
+   */
+  limitHeld(window: number | undefined): void {
+    this.window = window;
+  }
+
   async add(deliveries: readonly Delivery[]): Promise<void> {
     if (this.closing !== undefined) {
       throw new HeroflowError(
@@ -126,6 +137,7 @@ export class ParquetSink {
       const values = checkDelivery(d, keySize) ?? parseRecord(d);
       if (seg.start === undefined) seg.begin(d, isRejection(values) ? undefined : values, messageId(d));
       seg.deliveries.push(d);
+      this.openDeliveries++;
       this.counters.messages++;
       if (isRejection(values)) pending.push(this.deadLetter(seg, d, describeRejection(values)));
       else {
@@ -139,6 +151,9 @@ export class ParquetSink {
         pending.push(this.rollSegment(seg, 'size'));
       }
       while (this.openBytes > this.budget) pending.push(this.rollSegment(this.largest(), 'memory'));
+      if (this.window !== undefined && this.openDeliveries * 2 >= this.window) {
+        for (const open of [...this.open.values()]) pending.push(this.rollSegment(open, 'window'));
+      }
     }
     await Promise.allSettled(pending);
     this.throwIfFailed();
@@ -222,6 +237,7 @@ export class ParquetSink {
     this.open.delete(seg.key);
     clearTimeout(seg.timer);
     this.openBytes -= seg.bytes;
+    this.openDeliveries -= seg.deliveries.length;
   }
 
   private deadLetter(seg: Segment, d: Delivery, reason: string): Promise<void> {
@@ -239,7 +255,7 @@ export class ParquetSink {
   }
 
   /** Takes the segment out of the open set and queues its write behind earlier ones of its partition. */
-  private rollSegment(seg: Segment, cause: 'size' | 'age' | 'memory' | 'flush'): Promise<void> {
+  private rollSegment(seg: Segment, cause: 'size' | 'age' | 'memory' | 'window' | 'flush'): Promise<void> {
     this.detach(seg);
     const previous = this.writes.get(seg.key) ?? Promise.resolve();
     const done = previous.then(() => this.complete(seg, cause));

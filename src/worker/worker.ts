@@ -136,6 +136,8 @@ export class Worker {
       onAssign: (tps) => this.onAssign(tps),
       onRevoke: (tps) => this.onRevoke(tps),
     });
+    // Commits come per durable file: with a window the files must roll before it fills (docs/brokers.md).
+    this.sink.limitHeld(this.sub.window);
     return this.sub;
   }
 
@@ -143,7 +145,8 @@ export class Worker {
     this.armIdleTimer();
     try {
       for await (const fetched of sub) {
-        this.armIdleTimer();
+        // Idle means waiting for messages: the time spent on a batch (a roll, a slow commit) never counts.
+        clearTimeout(this.idleTimer);
         const batch = this.opts.limit ? this.opts.limit.admit(fetched) : fetched;
         if (batch.length > 0) {
           this.count(batch);
@@ -151,6 +154,7 @@ export class Worker {
           this.opts.onBatch?.(batch);
         }
         if (this.stopping || this.opts.limit?.reached()) break;
+        this.armIdleTimer();
       }
       await this.serial(() => this.sink.flush());
     } finally {

@@ -52,6 +52,41 @@ export function recoveryCases(ctx: CaseContext): void {
     );
   });
 
+  it('close() runs onRevoke while the member still holds its messages; commits made there count', async (t) => {
+    const caps = ctx.caps();
+    if (!caps.replay) {
+      t.skip('declares replay: false (nothing would come back without the commit either)');
+      return;
+    }
+    const h = ctx.harness(t);
+    const broker = await h.open();
+    const topic = uniqueName('revoke');
+    const group = uniqueName('g');
+    await broker.ensureTopics([{ topic, partitions: 1 }]);
+    let held: Delivery[] = [];
+    const revoked: string[] = [];
+    const leaving = await h.subscribe(broker, {
+      topics: [topic],
+      group,
+      from: 'earliest',
+      onRevoke: async (tps) => {
+        revoked.push(...tps.map((tp) => tp.topic));
+        await leaving.commit(held); // what a worker does: flush its files, then commit
+      },
+    });
+    await broker.publish(messages(topic, 10));
+    held = await collect(leaving, 10, { timeoutMs: ctx.timeoutMs });
+    await leaving.close();
+    assert.deepEqual([...new Set(revoked)], [topic], 'onRevoke ran on close, for the topic held');
+    const next = await h.subscribe(broker, { topics: [topic], group, from: 'earliest' });
+    await broker.publish(messages(topic, 2, { run: 'marker' }));
+    const got = await collectUntil(next, hasAll(range('marker', 0, 2)), {
+      timeoutMs: ctx.timeoutMs,
+      commit: true,
+    });
+    assert.deepEqual(sortTags(tags(got)), range('marker', 0, 2), 'what was committed in onRevoke stays done');
+  });
+
   it('out-of-order commits never acknowledge a message still in flight', async (t) => {
     const caps = ctx.caps();
     if (!caps.replay) {

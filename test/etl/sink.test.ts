@@ -152,6 +152,25 @@ describe('ParquetSink', () => {
     assert.equal(r.sink.stats().openBytes, 2 * perDelivery);
   });
 
+  it("rolls open segments at half the subscription's window, so a queue broker never waits for the timer", async () => {
+    const r = recordedSink();
+    r.sink.limitHeld(10);
+    await r.sink.add(deliveries(attacks(4)));
+    assert.equal(r.durable.length, 0, 'below half the window nothing rolls');
+    await r.sink.add(deliveries(attacks(5), { from: 4n }));
+    assert.deepEqual(
+      r.durable.map((x) => x.deliveries.map((d) => d.offset)),
+      [[0n, 1n, 2n, 3n, 4n]],
+      'the fifth delivery (half of 10) rolls everything open',
+    );
+    assert.equal(r.sink.stats().openSegments, 1, 'offsets 5-8 stay open: the count started again');
+    await r.sink.add(deliveries(attacks(1), { from: 9n }));
+    assert.deepEqual(
+      r.durable.map((x) => x.deliveries.length),
+      [5, 5],
+    );
+  });
+
   it('rolls by age on a timer even when no further message arrives', async () => {
     let durable!: () => void;
     const rolled = new Promise<void>((resolve) => {

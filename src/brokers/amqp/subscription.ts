@@ -46,11 +46,14 @@ export class AmqpSubscription implements Subscription {
   readonly #ready: Promise<void>;
   #settleReady!: (err?: unknown) => void;
 
+  readonly window: number;
+
   constructor(
     broker: AmqpBroker,
     options: SubscribeOptions,
     private readonly onClosed: () => void,
   ) {
+    this.window = broker.settings.prefetch;
     this.#broker = broker;
     this.#opts = options;
     this.#queue = new BatchQueue<Delivery>({
@@ -220,6 +223,10 @@ export class AmqpSubscription implements Subscription {
       );
       this.#queue.discard(() => true);
       this.#queue.close();
+      // As the contract says: onRevoke while this member still holds its messages, so what the consumer
+      // flushes there is acked, not handed to another member as a duplicate.
+      const held = this.assignment();
+      if (held.length > 0) await this.#opts.onRevoke?.(held);
       const ch = this.#ch;
       this.detach();
       // Closing the channel hands every unacked message back to the queue (flagged redelivered).

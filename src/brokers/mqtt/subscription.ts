@@ -49,11 +49,14 @@ export class MqttSubscription implements Subscription {
   readonly #ready: Promise<void>;
   #settleReady!: (err?: unknown) => void;
 
+  readonly window: number;
+
   constructor(
     broker: MqttBroker,
     options: SubscribeOptions,
     private readonly onClosed: () => void,
   ) {
+    this.window = broker.settings.receiveMaximum;
     this.#broker = broker;
     this.#opts = options;
     this.#clientId =
@@ -239,6 +242,10 @@ export class MqttSubscription implements Subscription {
       );
       this.#queue.discard(() => true);
       this.#queue.close();
+      // As the contract says: onRevoke while this member still holds its messages, so what the consumer
+      // flushes there is acked, not handed to another member as a duplicate.
+      const held = this.assignment();
+      if (held.length > 0) await this.#opts.onRevoke?.(held);
       this.#unacked.clear();
       // A normal DISCONNECT keeps the session (subscription, queued and unacked messages) for its expiry.
       await this.#client?.endAsync().catch(() => {});

@@ -49,11 +49,14 @@ export class NatsSubscription implements Subscription {
   readonly #ready: Promise<void>;
   #settleReady!: (err?: unknown) => void;
 
+  readonly window: number;
+
   constructor(
     broker: NatsBroker,
     options: SubscribeOptions,
     private readonly onClosed: () => void,
   ) {
+    this.window = broker.settings.maxAckPending;
     this.#broker = broker;
     this.#opts = options;
     const maxBatch = options.maxBatch ?? 500;
@@ -225,6 +228,10 @@ export class NatsSubscription implements Subscription {
       this.#queue.discard(() => true);
       this.#queue.close();
       this.#room.notify();
+      // As the contract says: onRevoke while this member still holds its messages, so what the consumer
+      // flushes there is acked, not handed to another member as a duplicate.
+      const held = this.assignment();
+      if (held.length > 0) await this.#opts.onRevoke?.(held);
       await Promise.all([...this.#iters].map((it) => it.close().catch(() => {})));
       // Give back what this member still holds, so the group need not wait out ack_wait.
       for (const m of this.#unacked) {

@@ -24,6 +24,13 @@ const SEQ_MASK = (1n << SEQ_BITS) - 1n;
 /** Longest single XREADGROUP block: bounds how late a reclaim check or a close is noticed. */
 const MAX_BLOCK_MS = 2000;
 
+/** The id list of one stream in a grouping map (appended in place: a file's commit holds 100k ids). */
+function idsOf(byStream: Map<string, string[]>, stream: string): string[] {
+  let ids = byStream.get(stream);
+  if (!ids) byStream.set(stream, (ids = []));
+  return ids;
+}
+
 /** Stream id "ms-seq" → (ms << 22) | seq: ascending with the id; sequences beyond 4 M per ms are unheard of. */
 export function streamIdToOffset(id: string): bigint {
   const dash = id.indexOf('-');
@@ -122,7 +129,7 @@ export class StreamsSubscription implements Subscription {
   async #renew(): Promise<void> {
     if (this.#closed || this.#held.size === 0) return;
     const byStream = new Map<string, string[]>();
-    for (const h of this.#held.values()) byStream.set(h.stream, [...(byStream.get(h.stream) ?? []), h.id]);
+    for (const h of this.#held.values()) idsOf(byStream, h.stream).push(h.id);
     try {
       for (const [stream, ids] of byStream) {
         for (let i = 0; i < ids.length; i += 1000) {
@@ -292,9 +299,12 @@ export class StreamsSubscription implements Subscription {
       const stream = this.broker.streamOf(d.topic);
       const id = d.id.slice(d.id.lastIndexOf('@') + 1);
       if (!this.#held.delete(`${stream}\u0000${id}`)) continue;
-      byStream.set(stream, [...(byStream.get(stream) ?? []), id]);
+      idsOf(byStream, stream).push(id);
     }
-    for (const [stream, ids] of byStream) await this.broker.cmd.xack(stream, this.#group, ...ids);
+    // A commit covers a whole file (up to 100k entries): XACK in slices, as #renew claims.
+    for (const [stream, ids] of byStream)
+      for (let i = 0; i < ids.length; i += 1000)
+        await this.broker.cmd.xack(stream, this.#group, ...ids.slice(i, i + 1000));
   }
 
   assignment(): TopicPartition[] {
