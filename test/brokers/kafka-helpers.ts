@@ -33,10 +33,12 @@ export async function drain(
       pending[i] ??= it.next();
       return pending[i].then((r) => ({ i, r }));
     });
-    const timer = new Promise<undefined>((r) =>
-      setTimeout(() => r(undefined), Math.max(0, deadline - Date.now())),
-    );
-    const won = await Promise.race([...races, timer]);
+    let clock: NodeJS.Timeout | undefined;
+    const timer = new Promise<undefined>((r) => {
+      clock = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()));
+    });
+    // Cleared once the race is decided: a pending deadline would hold the test process for minutes.
+    const won = await Promise.race([...races, timer]).finally(() => clearTimeout(clock));
     if (!won) break;
     pending[won.i] = undefined;
     if (won.r.done) continue;
