@@ -8,15 +8,8 @@
  * generation are ignored on commit: RabbitMQ has already requeued them and delivers them again.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { HeroflowError } from '../../errors.js';
-import {
-  type Delivery,
-  HEADER_MSG_ID,
-  type SubscribeOptions,
-  type Subscription,
-  type TopicPartition,
-} from '../types.js';
-import { BatchQueue } from '../util/batch-queue.js';
+import { type Delivery, HEADER_MSG_ID, type SubscribeOptions, type TopicPartition } from '../types.js';
+import { PushSubscription } from '../util/push-subscription.js';
 import type { AmqpBroker } from './broker.js';
 import { HEADER_KEY, HEADER_TS, queueFor } from './names.js';
 
@@ -33,52 +26,32 @@ function headerText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-export class AmqpSubscription implements Subscription {
+export class AmqpSubscription extends PushSubscription {
   readonly #broker: AmqpBroker;
-  readonly #opts: SubscribeOptions;
-  readonly #queue: BatchQueue<Delivery>;
   /** Unacked deliveries of the current channel by delivery tag: guards against double acks. */
   readonly #unacked = new Map<number, ConsumeMessage>();
   #ch: Channel | undefined;
   #gen = 0;
   #started = false;
-  #closing: Promise<void> | undefined;
-  readonly #ready: Promise<void>;
-  #settleReady!: (err?: unknown) => void;
 
   readonly window: number;
 
-  constructor(
-    broker: AmqpBroker,
-    options: SubscribeOptions,
-    private readonly onClosed: () => void,
-  ) {
+  constructor(broker: AmqpBroker, options: SubscribeOptions, onClosed: () => void) {
+    super(options, broker.settings.prefetch * options.topics.length + 1, onClosed);
     this.window = broker.settings.prefetch;
     this.#broker = broker;
-    this.#opts = options;
-    this.#queue = new BatchQueue<Delivery>({
-      capacity: broker.settings.prefetch * options.topics.length + 1,
-    });
-    this.#ready = new Promise<void>((resolve, reject) => {
-      this.#settleReady = (err) => (err === undefined ? resolve() : reject(err));
-    });
-    this.#ready.catch(() => {});
-  }
-
-  ready(): Promise<void> {
-    return this.#ready;
   }
 
   assignment(): TopicPartition[] {
-    return this.#ch ? this.#opts.topics.map((topic) => ({ topic, partition: 0 })) : [];
+    return this.#ch ? this.opts.topics.map((topic) => ({ topic, partition: 0 })) : [];
   }
 
   /** (Re)start consuming on a fresh channel; called at subscribe and after every reconnect. */
   attach(): void {
-    if (this.#closing) return;
+    if (this.closing) return;
     const gen = ++this.#gen;
     this.#start(gen).catch((err) => {
-      if (this.#closing || gen !== this.#gen) return;
+      if (this.closing || gen !== this.#gen) return;
       if (!this.#started) {
         this.#fail(err);
         return;
@@ -95,7 +68,7 @@ export class AmqpSubscription implements Subscription {
     this.#gen++;
     this.#ch = undefined;
     this.#unacked.clear();
-    this.#queue.discard(() => true);
+    this.queue.discard(() => true);
   }
 
   async #start(gen: number): Promise<void> {
@@ -104,23 +77,23 @@ export class AmqpSubscription implements Subscription {
     ch.on('error', () => {});
     ch.on('close', () => this.#channelClosed(ch));
     await ch.prefetch(broker.settings.prefetch);
-    const broadcast = this.#opts.mode === 'broadcast';
-    for (const topic of this.#opts.topics) {
+    const broadcast = this.opts.mode === 'broadcast';
+    for (const topic of this.opts.topics) {
       await broker.declareTopic(topic);
       const queue = broadcast
         ? await broker.declareQueue(topic, '', { exclusive: true, autoDelete: true, durable: false }, ch)
-        : await broker.declareQueue(topic, queueFor(topic, this.#opts.group, broker.settings.queueGroup), {
+        : await broker.declareQueue(topic, queueFor(topic, this.opts.group, broker.settings.queueGroup), {
             durable: true,
           });
       await ch.consume(queue, (msg) => this.#onMessage(msg, topic, queue, gen, ch), { noAck: false });
     }
-    if (gen !== this.#gen || this.#closing) {
+    if (gen !== this.#gen || this.closing) {
       await ch.close().catch(() => {});
       return;
     }
     this.#ch = ch;
     this.#started = true;
-    this.#settleReady();
+    this.settleReady();
   }
 
   /**
@@ -128,20 +101,20 @@ export class AmqpSubscription implements Subscription {
    * after reconnecting; when only the channel went (a deleted queue, a protocol error), consume again here.
    */
   #channelClosed(ch: Channel): void {
-    if (this.#ch !== ch || this.#closing) return;
+    if (this.#ch !== ch || this.closing) return;
     this.detach();
     const gen = this.#gen;
     setTimeout(() => {
-      if (this.#closing || gen !== this.#gen || !this.#broker.connected) return;
+      if (this.closing || gen !== this.#gen || !this.#broker.connected) return;
       this.#broker.options.log?.('warn', 'amqp channel closed by the server, consuming again', {
-        topics: this.#opts.topics,
+        topics: this.opts.topics,
       });
       this.attach();
     }, 200);
   }
 
   #onMessage(msg: ConsumeMessage | null, topic: string, queue: string, gen: number, ch: Channel): void {
-    if (gen !== this.#gen || this.#closing) return;
+    if (gen !== this.#gen || this.closing) return;
     if (msg === null) {
       // basic.cancel from the server: the queue was deleted. Declaring it again brings the consumer back.
       this.#channelClosed(ch);
@@ -174,7 +147,7 @@ export class AmqpSubscription implements Subscription {
     if (key !== undefined) d.key = key;
     if (Object.keys(headers).length > 0) d.headers = headers;
     held.set(d, { gen, ch, msg });
-    this.#queue.push(d);
+    this.queue.push(d);
   }
 
   async commit(deliveries: Delivery[]): Promise<void> {
@@ -191,48 +164,13 @@ export class AmqpSubscription implements Subscription {
   }
 
   #fail(error: unknown): void {
-    const err =
-      error instanceof HeroflowError
-        ? error
-        : new HeroflowError(
-            'HF_BROKER_UNREACHABLE',
-            `RabbitMQ consumer of ${this.#broker.url} could not start: ${(error as Error)?.message ?? error}`,
-            { cause: error },
-          );
-    this.#settleReady(err);
-    this.#queue.fail(err);
-    void this.close();
+    this.fail(error, `RabbitMQ consumer of ${this.#broker.url}`);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Delivery[]> {
-    return {
-      next: async () => {
-        const batch = this.#closing
-          ? null
-          : await this.#queue.next(this.#opts.maxBatch ?? 500, this.#opts.maxWaitMs ?? 0);
-        return batch ? { value: batch, done: false } : { value: undefined, done: true };
-      },
-      return: async () => ({ value: undefined, done: true }),
-    };
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#settleReady(
-        new HeroflowError('HF_BROKER_CLOSED', `subscription to ${this.#opts.topics.join(', ')} was closed`),
-      );
-      this.#queue.discard(() => true);
-      this.#queue.close();
-      // As the contract says: onRevoke while this member still holds its messages, so what the consumer
-      // flushes there is acked, not handed to another member as a duplicate.
-      const held = this.assignment();
-      if (held.length > 0) await this.#opts.onRevoke?.(held);
-      const ch = this.#ch;
-      this.detach();
-      // Closing the channel hands every unacked message back to the queue (flagged redelivered).
-      await ch?.close().catch(() => {});
-      this.onClosed();
-    })();
-    return this.#closing;
+  protected async release(): Promise<void> {
+    const ch = this.#ch;
+    this.detach();
+    // Closing the channel hands every unacked message back to the queue (flagged redelivered).
+    await ch?.close().catch(() => {});
   }
 }

@@ -17,8 +17,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { HeroflowError } from '../../errors.js';
-import type { Delivery, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
-import { BatchQueue } from '../util/batch-queue.js';
+import type { Delivery, SubscribeOptions, TopicPartition } from '../types.js';
+import { PushSubscription } from '../util/push-subscription.js';
 import { type MqttBroker, PROP_KEY, PROP_TS, reportConnection } from './broker.js';
 
 interface Held {
@@ -34,10 +34,8 @@ const DEFERRED = new Error('heroflow acknowledges on commit');
 /** MQTT 5 DISCONNECT reason: another connection with the same clientId took the session. */
 const SESSION_TAKEN_OVER = 0x8e;
 
-export class MqttSubscription implements Subscription {
+export class MqttSubscription extends PushSubscription {
   readonly #broker: MqttBroker;
-  readonly #opts: SubscribeOptions;
-  readonly #queue: BatchQueue<Delivery>;
   readonly #clientId: string;
   /** Unacked deliveries of the current connection by packet id: guards against double pubacks. */
   readonly #unacked = new Map<number, Delivery>();
@@ -45,34 +43,18 @@ export class MqttSubscription implements Subscription {
   #writer: PacketWriter | undefined;
   #gen = 0;
   #seq = 0;
-  #closing: Promise<void> | undefined;
-  readonly #ready: Promise<void>;
-  #settleReady!: (err?: unknown) => void;
 
   readonly window: number;
 
-  constructor(
-    broker: MqttBroker,
-    options: SubscribeOptions,
-    private readonly onClosed: () => void,
-  ) {
+  constructor(broker: MqttBroker, options: SubscribeOptions, onClosed: () => void) {
+    super(options, broker.settings.receiveMaximum + 1, onClosed);
     this.window = broker.settings.receiveMaximum;
     this.#broker = broker;
-    this.#opts = options;
     this.#clientId =
       options.mode === 'broadcast'
         ? `hf-b-${randomBytes(6).toString('hex')}`
         : `hf-${options.group}-${options.consumerId ?? 'default'}`;
-    this.#queue = new BatchQueue<Delivery>({ capacity: broker.settings.receiveMaximum + 1 });
-    this.#ready = new Promise<void>((resolve, reject) => {
-      this.#settleReady = (err) => (err === undefined ? resolve() : reject(err));
-    });
-    this.#ready.catch(() => {});
     this.#start().catch((err) => this.#fail(err));
-  }
-
-  ready(): Promise<void> {
-    return this.#ready;
   }
 
   /** The session's mqtt.js client, for diagnostics and fault tests. */
@@ -81,12 +63,12 @@ export class MqttSubscription implements Subscription {
   }
 
   assignment(): TopicPartition[] {
-    return this.#client?.connected ? this.#opts.topics.map((topic) => ({ topic, partition: 0 })) : [];
+    return this.#client?.connected ? this.opts.topics.map((topic) => ({ topic, partition: 0 })) : [];
   }
 
   async #start(): Promise<void> {
     const { sessionExpiry, receiveMaximum } = this.#broker.settings;
-    const broadcast = this.#opts.mode === 'broadcast';
+    const broadcast = this.opts.mode === 'broadcast';
     const client = await this.#broker.connectSession(
       {
         clientId: this.#clientId,
@@ -96,13 +78,13 @@ export class MqttSubscription implements Subscription {
       },
       (c) => this.#prepare(c),
     );
-    if (this.#closing) {
+    if (this.closing) {
       await client.endAsync().catch(() => {});
       return;
     }
     this.#client = client;
     reportConnection(client, this.#broker.url, this.#clientId, this.#broker.options);
-    const filters = this.#opts.topics.map((t) => (broadcast ? t : `$share/${this.#opts.group}/${t}`));
+    const filters = this.opts.topics.map((t) => (broadcast ? t : `$share/${this.opts.group}/${t}`));
     const granted = await client.subscribeAsync(filters, { qos: 1 });
     const refused = granted.filter((g) => g.qos >= 0x80);
     if (refused.length > 0) {
@@ -112,7 +94,7 @@ export class MqttSubscription implements Subscription {
           `(reason ${refused[0].qos}); groups need MQTT 5 shared subscriptions.`,
       );
     }
-    this.#settleReady();
+    this.settleReady();
   }
 
   /** Runs before the CONNACK is read: intercept deliveries and follow connection generations. */
@@ -134,7 +116,7 @@ export class MqttSubscription implements Subscription {
       this.#gen++;
       this.#unacked.clear();
       const gen = this.#gen;
-      this.#queue.discard((d) => held.get(d)?.gen !== gen);
+      this.queue.discard((d) => held.get(d)?.gen !== gen);
     });
     client.on('disconnect', (packet) => {
       if (packet.reasonCode === SESSION_TAKEN_OVER) {
@@ -142,7 +124,7 @@ export class MqttSubscription implements Subscription {
           new HeroflowError(
             'HF_BROKER_UNSUPPORTED',
             `another consumer took the MQTT session ${this.#clientId}: give every member of group ` +
-              `'${this.#opts.group}' its own consumerId (worker id).`,
+              `'${this.opts.group}' its own consumerId (worker id).`,
           ),
         );
       }
@@ -150,7 +132,7 @@ export class MqttSubscription implements Subscription {
   }
 
   #onPublish(packet: IPublishPacket): void {
-    if (this.#closing) return;
+    if (this.closing) return;
     const headers: Record<string, string> = {};
     let key: string | undefined;
     let ts: number | undefined;
@@ -176,7 +158,7 @@ export class MqttSubscription implements Subscription {
       held.set(d, { gen: this.#gen, packetId: packet.messageId });
       this.#unacked.set(packet.messageId, d);
     }
-    this.#queue.push(d);
+    this.queue.push(d);
   }
 
   async commit(deliveries: Delivery[]): Promise<void> {
@@ -206,51 +188,16 @@ export class MqttSubscription implements Subscription {
     again.nack = async (opts) => this.#nack(again, opts?.requeue !== false);
     held.set(again, h);
     this.#unacked.set(h.packetId, again);
-    this.#queue.push(again);
+    this.queue.push(again);
   }
 
   #fail(error: unknown): void {
-    const err =
-      error instanceof HeroflowError
-        ? error
-        : new HeroflowError(
-            'HF_BROKER_UNREACHABLE',
-            `MQTT consumer of ${this.#broker.url} could not start: ${(error as Error)?.message ?? error}`,
-            { cause: error },
-          );
-    this.#settleReady(err);
-    this.#queue.fail(err);
-    void this.close();
+    this.fail(error, `MQTT consumer of ${this.#broker.url}`);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Delivery[]> {
-    return {
-      next: async () => {
-        const batch = this.#closing
-          ? null
-          : await this.#queue.next(this.#opts.maxBatch ?? 500, this.#opts.maxWaitMs ?? 0);
-        return batch ? { value: batch, done: false } : { value: undefined, done: true };
-      },
-      return: async () => ({ value: undefined, done: true }),
-    };
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#settleReady(
-        new HeroflowError('HF_BROKER_CLOSED', `subscription to ${this.#opts.topics.join(', ')} was closed`),
-      );
-      this.#queue.discard(() => true);
-      this.#queue.close();
-      // As the contract says: onRevoke while this member still holds its messages, so what the consumer
-      // flushes there is acked, not handed to another member as a duplicate.
-      const held = this.assignment();
-      if (held.length > 0) await this.#opts.onRevoke?.(held);
-      this.#unacked.clear();
-      // A normal DISCONNECT keeps the session (subscription, queued and unacked messages) for its expiry.
-      await this.#client?.endAsync().catch(() => {});
-      this.onClosed();
-    })();
-    return this.#closing;
+  protected async release(): Promise<void> {
+    this.#unacked.clear();
+    // A normal DISCONNECT keeps the session (subscription, queued and unacked messages) for its expiry.
+    await this.#client?.endAsync().catch(() => {});
   }
 }

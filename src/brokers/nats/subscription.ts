@@ -11,9 +11,8 @@
 import { createHash } from 'node:crypto';
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { HeroflowError } from '../../errors.js';
-import type { Delivery, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
-import { BatchQueue } from '../util/batch-queue.js';
+import type { Delivery, SubscribeOptions, TopicPartition } from '../types.js';
+import { PushSubscription } from '../util/push-subscription.js';
 import { Signal } from '../util/signal.js';
 import { HEADER_KEY, type NatsBroker } from './broker.js';
 
@@ -36,56 +35,34 @@ const held = new WeakMap<Delivery, JsMsg>();
  */
 const NAK_DELAY_MS = 1;
 
-export class NatsSubscription implements Subscription {
+export class NatsSubscription extends PushSubscription {
   readonly #broker: NatsBroker;
-  readonly #opts: SubscribeOptions;
-  readonly #queue: BatchQueue<Delivery>;
   readonly #room = new Signal();
   /** Messages handed to the queue and not yet acked/nacked: naked on close. */
   readonly #unacked = new Set<JsMsg>();
   readonly #iters = new Set<ConsumerMessages>();
   readonly #ephemeral: string[] = [];
-  #closing: Promise<void> | undefined;
-  readonly #ready: Promise<void>;
-  #settleReady!: (err?: unknown) => void;
 
   readonly window: number;
 
-  constructor(
-    broker: NatsBroker,
-    options: SubscribeOptions,
-    private readonly onClosed: () => void,
-  ) {
+  constructor(broker: NatsBroker, options: SubscribeOptions, onClosed: () => void) {
+    super(options, Math.max(100, (options.maxBatch ?? 500) * 2), onClosed);
     this.window = broker.settings.maxAckPending;
     this.#broker = broker;
-    this.#opts = options;
-    const maxBatch = options.maxBatch ?? 500;
-    this.#queue = new BatchQueue<Delivery>({
-      capacity: Math.max(100, maxBatch * 2),
-      resume: () => this.#room.notify(),
-    });
-    this.#ready = new Promise<void>((resolve, reject) => {
-      this.#settleReady = (err) => (err === undefined ? resolve() : reject(err));
-    });
-    this.#ready.catch(() => {});
     this.#start().catch((err) => this.#fail(err));
   }
 
-  ready(): Promise<void> {
-    return this.#ready;
-  }
-
   assignment(): TopicPartition[] {
-    return this.#opts.topics.map((topic) => ({ topic, partition: 0 }));
+    return this.opts.topics.map((topic) => ({ topic, partition: 0 }));
   }
 
   async #start(): Promise<void> {
     await this.#broker.ensureStream();
     const names: string[] = [];
-    for (const topic of this.#opts.topics) names.push(await this.#consumer(topic));
-    if (this.#closing) return;
-    this.#opts.topics.forEach((topic, i) => void this.#pump(topic, names[i]));
-    this.#settleReady();
+    for (const topic of this.opts.topics) names.push(await this.#consumer(topic));
+    if (this.closing) return;
+    this.opts.topics.forEach((topic, i) => void this.#pump(topic, names[i]));
+    this.settleReady();
   }
 
   /** Create (or find) the consumer of one topic; its stored state is the group's position. */
@@ -94,12 +71,12 @@ export class NatsSubscription implements Subscription {
     const jsm = this.#broker.jsm;
     const config = {
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: this.#opts.from === 'earliest' ? DeliverPolicy.All : DeliverPolicy.New,
+      deliver_policy: this.opts.from === 'earliest' ? DeliverPolicy.All : DeliverPolicy.New,
       filter_subject: this.#broker.subject(topic),
       ack_wait: nanos(ackWaitMs),
       max_ack_pending: maxAckPending,
     };
-    if (this.#opts.mode === 'broadcast') {
+    if (this.opts.mode === 'broadcast') {
       const info = await jsm.consumers.add(stream, {
         ...config,
         deliver_policy: DeliverPolicy.New,
@@ -108,7 +85,7 @@ export class NatsSubscription implements Subscription {
       this.#ephemeral.push(info.name);
       return info.name;
     }
-    const name = consumerName(this.#opts.group, topic);
+    const name = consumerName(this.opts.group, topic);
     try {
       await jsm.consumers.info(stream, name);
       return name;
@@ -127,29 +104,29 @@ export class NatsSubscription implements Subscription {
   /** Pull from one consumer into the queue until closed; a broken consume (consumer gone) starts again. */
   async #pump(topic: string, name: string): Promise<void> {
     let current = name;
-    while (!this.#closing) {
+    while (!this.closing) {
       try {
         const consumer = await this.#broker.js.consumers.get(this.#broker.settings.stream, current);
-        const iter = await consumer.consume({ max_messages: this.#opts.maxBatch ?? 500 });
+        const iter = await consumer.consume({ max_messages: this.opts.maxBatch ?? 500 });
         this.#iters.add(iter);
         try {
           for await (const m of iter) {
-            if (this.#closing) break;
+            if (this.closing) break;
             this.#unacked.add(m);
-            this.#queue.push(this.#delivery(topic, m));
-            while (this.#queue.isPaused && !this.#closing) await this.#room.wait(1000);
+            this.queue.push(this.#delivery(topic, m));
+            while (this.queue.isPaused && !this.closing) await this.#room.wait(1000);
           }
         } finally {
           this.#iters.delete(iter);
         }
       } catch (err) {
-        if (this.#closing || this.#broker.closed) return;
+        if (this.closing || this.#broker.closed) return;
         this.#broker.options.log?.('warn', 'nats consumer stopped, starting it again', {
           topic,
           error: errorText(err),
         });
       }
-      if (this.#closing || this.#broker.closed) return;
+      if (this.closing || this.#broker.closed) return;
       await sleep(1000);
       current = await this.#consumer(topic).catch(() => current);
     }
@@ -195,58 +172,26 @@ export class NatsSubscription implements Subscription {
   }
 
   #fail(error: unknown): void {
-    const err =
-      error instanceof HeroflowError
-        ? error
-        : new HeroflowError(
-            'HF_BROKER_UNREACHABLE',
-            `NATS consumer of ${this.#broker.url} could not start: ${errorText(error)}`,
-            { cause: error },
-          );
-    this.#settleReady(err);
-    this.#queue.fail(err);
-    void this.close();
+    this.fail(error, `NATS consumer of ${this.#broker.url}`);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Delivery[]> {
-    return {
-      next: async () => {
-        const batch = this.#closing
-          ? null
-          : await this.#queue.next(this.#opts.maxBatch ?? 500, this.#opts.maxWaitMs ?? 0);
-        return batch ? { value: batch, done: false } : { value: undefined, done: true };
-      },
-      return: async () => ({ value: undefined, done: true }),
-    };
+  protected override resumed(): void {
+    this.#room.notify();
   }
 
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#settleReady(
-        new HeroflowError('HF_BROKER_CLOSED', `subscription to ${this.#opts.topics.join(', ')} was closed`),
-      );
-      this.#queue.discard(() => true);
-      this.#queue.close();
-      this.#room.notify();
-      // As the contract says: onRevoke while this member still holds its messages, so what the consumer
-      // flushes there is acked, not handed to another member as a duplicate.
-      const held = this.assignment();
-      if (held.length > 0) await this.#opts.onRevoke?.(held);
-      await Promise.all([...this.#iters].map((it) => it.close().catch(() => {})));
-      // Give back what this member still holds, so the group need not wait out ack_wait.
-      for (const m of this.#unacked) {
-        try {
-          m.nak(NAK_DELAY_MS);
-        } catch {
-          // The connection is already gone: the server redelivers after ack_wait instead.
-        }
+  protected async release(): Promise<void> {
+    await Promise.all([...this.#iters].map((it) => it.close().catch(() => {})));
+    // Give back what this member still holds, so the group need not wait out ack_wait.
+    for (const m of this.#unacked) {
+      try {
+        m.nak(NAK_DELAY_MS);
+      } catch {
+        // The connection is already gone: the server redelivers after ack_wait instead.
       }
-      this.#unacked.clear();
-      for (const name of this.#ephemeral) {
-        await this.#broker.jsm.consumers.delete(this.#broker.settings.stream, name).catch(() => {});
-      }
-      this.onClosed();
-    })();
-    return this.#closing;
+    }
+    this.#unacked.clear();
+    for (const name of this.#ephemeral) {
+      await this.#broker.jsm.consumers.delete(this.#broker.settings.stream, name).catch(() => {});
+    }
   }
 }

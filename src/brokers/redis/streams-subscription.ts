@@ -26,9 +26,11 @@ const MAX_BLOCK_MS = 2000;
 
 /** The id list of one stream in a grouping map (appended in place: a file's commit holds 100k ids). */
 function idsOf(byStream: Map<string, string[]>, stream: string): string[] {
-  let ids = byStream.get(stream);
-  if (!ids) byStream.set(stream, (ids = []));
-  return ids;
+  const ids = byStream.get(stream);
+  if (ids) return ids;
+  const fresh: string[] = [];
+  byStream.set(stream, fresh);
+  return fresh;
 }
 
 /** Stream id "ms-seq" → (ms << 22) | seq: ascending with the id; sequences beyond 4 M per ms are unheard of. */
