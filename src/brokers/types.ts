@@ -155,6 +155,13 @@ export interface Broker {
   subscribe(options: SubscribeOptions): Subscription;
   /** Create topics that are missing (no-op for brokers without topics). */
   ensureTopics(specs: TopicSpec[]): Promise<void>;
+  /**
+   * Remove what a consumer group keeps on the broker after its members left (queues that go on
+   * collecting messages, durable consumers, stored positions), for throwaway groups such as the demo's.
+   * Absent where an idle group costs nothing or cannot be named (Pub/Sub, memory, MQTT sessions, which
+   * expire on their own).
+   */
+  deleteGroup?(group: string, topics: string[]): Promise<void>;
   /** Close every subscription and connection. Idempotent. */
   close(): Promise<void>;
 }

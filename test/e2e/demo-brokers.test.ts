@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import type { NatsBroker } from '../../src/brokers/nats/index.js';
+import { consumerName } from '../../src/brokers/nats/subscription.js';
+import type { RedisStreamsBroker } from '../../src/brokers/redis/index.js';
 import { openBroker } from '../../src/brokers/registry.js';
 import { FileStorage } from '../../src/storage/file.js';
 import { QUEUE_GAME, QUEUE_LOBBY } from '../../src/transport/index.js';
@@ -36,6 +39,31 @@ interface Case {
   /** Workers that consume each record (the demo's `copies`). */
   copies: number;
   cleanup?: (summary?: DemoJson) => Promise<void>;
+  /** What of the demo's group is still on the broker after the run (it deletes its group: expect none). */
+  leftBehind?: (group: string) => Promise<string[]>;
+}
+
+const TOPICS = [QUEUE_LOBBY, QUEUE_GAME];
+
+async function amqpQueuesLeft(group: string): Promise<string[]> {
+  const conn = await amqp.connect(SERVICE_URLS.rabbitmq);
+  const left: string[] = [];
+  for (const topic of TOPICS) {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    const queue = `task_${topic}@${group}`;
+    // checkQueue closes the channel with 404 when the queue does not exist.
+    if (
+      await ch.checkQueue(queue).then(
+        () => true,
+        () => false,
+      )
+    )
+      left.push(queue);
+    await ch.close().catch(() => {});
+  }
+  await conn.close();
+  return left;
 }
 
 const CASES: Case[] = [
@@ -45,6 +73,16 @@ const CASES: Case[] = [
     url: redisAs('redis+streams'),
     service: 'redis',
     copies: 1,
+    leftBehind: async (group) => {
+      const broker = (await openBroker(redisAs('redis+streams'))) as RedisStreamsBroker;
+      const left: string[] = [];
+      for (const topic of TOPICS) {
+        const groups = (await broker.cmd.xinfo('GROUPS', broker.streamOf(topic))) as unknown[][];
+        for (const g of groups) if (g[1] === group) left.push(`${topic}: group ${group}`);
+      }
+      await broker.close();
+      return left;
+    },
     cleanup: async () => {
       const redis = new Redis(SERVICE_URLS.redis);
       const keys = await redis.keys(`${redisPrefix}*`);
@@ -53,16 +91,18 @@ const CASES: Case[] = [
     },
   },
   {
-    // queueGroup empty: the publisher declares no upstream queue `task_<topic>` to fill up; the demo's
-    // group queues (task_<topic>@<group>, durable) are removed afterwards.
+    // queueGroup empty: the publisher declares no upstream queue `task_<topic>` to fill up. The demo deletes
+    // its group queues (task_<topic>@<group>, durable); the cleanup is a safety net if that fails.
     url: `${SERVICE_URLS.rabbitmq}?queueGroup=`,
     service: 'rabbitmq',
     copies: 1,
+    leftBehind: amqpQueuesLeft,
     cleanup: async (summary) => {
       if (!summary) return;
       const conn = await amqp.connect(SERVICE_URLS.rabbitmq);
       const ch = await conn.createChannel();
-      for (const topic of [QUEUE_LOBBY, QUEUE_GAME]) await ch.deleteQueue(`task_${topic}@${summary.group}`);
+      ch.on('error', () => {});
+      for (const topic of TOPICS) await ch.deleteQueue(`task_${topic}@${summary.group}`);
       await conn.close();
     },
   },
@@ -70,6 +110,22 @@ const CASES: Case[] = [
     url: natsUrl,
     service: 'nats',
     copies: 1,
+    leftBehind: async (group) => {
+      const broker = (await openBroker(natsUrl)) as NatsBroker;
+      const left: string[] = [];
+      for (const topic of TOPICS) {
+        const name = consumerName(group, topic);
+        if (
+          await broker.jsm.consumers.info(natsStream, name).then(
+            () => true,
+            () => false,
+          )
+        )
+          left.push(name);
+      }
+      await broker.close();
+      return left;
+    },
     cleanup: async () => {
       const broker = (await openBroker(natsUrl)) as NatsBroker;
       await broker.jsm.streams.delete(natsStream).catch(() => {});
@@ -78,7 +134,22 @@ const CASES: Case[] = [
   },
   // Sessions end with the connection instead of queueing for the demo's group for a day.
   { url: `${SERVICE_URLS.mqtt}?sessionExpiry=0`, service: 'mqtt', copies: 1 },
-  { url: SERVICE_URLS.kafka, service: 'kafka', copies: 1 },
+  {
+    url: SERVICE_URLS.kafka,
+    service: 'kafka',
+    copies: 1,
+    leftBehind: async (group) => {
+      const admin = new Kafka({
+        brokers: [SERVICE_URLS.kafka.replace('kafka://', '')],
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      const { groups } = await admin.describeGroups([group]);
+      await admin.disconnect();
+      // A deleted (or never known) group describes as Dead with no members and no offsets.
+      return groups.filter((g) => g.state !== 'Dead').map((g) => `${g.groupId} (${g.state})`);
+    },
+  },
 ];
 
 // Resolved before any test: with HEROFLOW_REQUIRE_SERVICES=1 an absent server fails the file here.
@@ -112,6 +183,7 @@ describe('heroflow demo on every real broker', { timeout: 300_000 }, () => {
           `buffer_meta duplicates on disk ${duplicates}`,
       );
       if (c.copies === 1) assert.equal(duplicates, 0);
+      if (c.leftBehind) assert.deepEqual(await c.leftBehind(summary.group), [], 'the demo removed its group');
     });
   }
 });

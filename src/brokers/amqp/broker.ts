@@ -309,6 +309,18 @@ export class AmqpBroker implements Broker {
     return sub;
   }
 
+  async deleteGroup(group: string, topics: string[]): Promise<void> {
+    // The queue group's queues are task_<topic> itself, shared with upstream's workers: never deleted here.
+    if (group === this.settings.queueGroup) return;
+    const ch = await this.channel();
+    ch.on('error', () => {});
+    try {
+      for (const topic of topics) await ch.deleteQueue(queueFor(topic, group, this.settings.queueGroup));
+    } finally {
+      await ch.close().catch(() => {});
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

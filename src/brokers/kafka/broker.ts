@@ -202,6 +202,11 @@ export class KafkaBroker implements Broker {
     return sub;
   }
 
+  async deleteGroup(group: string): Promise<void> {
+    // Committed offsets would otherwise stay until offsets.retention.minutes (7 days by default).
+    await this.#admin.deleteGroups([group]);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

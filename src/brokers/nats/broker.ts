@@ -26,7 +26,7 @@ import type {
   TopicSpec,
 } from '../types.js';
 import { connectWithRetry } from '../util/retry.js';
-import { NatsSubscription } from './subscription.js';
+import { consumerName, NatsSubscription } from './subscription.js';
 import type { NatsSettings } from './url.js';
 
 export const NATS_CAPABILITIES: Capabilities = {
@@ -233,6 +233,14 @@ export class NatsBroker implements Broker {
     const sub = new NatsSubscription(this, options, () => this.#subs.delete(sub));
     this.#subs.add(sub);
     return sub;
+  }
+
+  async deleteGroup(group: string, topics: string[]): Promise<void> {
+    for (const topic of topics) {
+      await this.jsm.consumers.delete(this.settings.stream, consumerName(group, topic)).catch((err) => {
+        if (!/consumer not found/i.test(String(err))) throw err;
+      });
+    }
   }
 
   async close(): Promise<void> {

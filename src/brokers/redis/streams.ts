@@ -125,6 +125,10 @@ export class RedisStreamsBroker implements Broker {
     return sub;
   }
 
+  async deleteGroup(group: string, topics: string[]): Promise<void> {
+    for (const topic of topics) await this.cmd.xgroup('DESTROY', this.streamOf(topic), group);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
