@@ -153,9 +153,11 @@ export function registerDemo(program: Command): void {
       await Promise.all(workers.map((w) => w.stop()));
       await Promise.all(runs);
       // The group was this run's alone: leave no queue collecting messages or durable consumer behind.
-      await broker.deleteGroup?.(group, topics).catch((err: unknown) =>
-        log('warn', 'could not remove the demo group from the broker', { group, error: String(err) }),
-      );
+      await broker
+        .deleteGroup?.(group, topics)
+        .catch((err: unknown) =>
+          log('warn', 'could not remove the demo group from the broker', { group, error: String(err) }),
+        );
       printDemoSummary(
         {
           tournament: summary,
