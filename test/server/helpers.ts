@@ -15,6 +15,8 @@ export interface LogRecord {
   name: string;
   level: string;
   log_message: string;
+  /** The envelope's time of logging (fixed-width isoformat, so it sorts as text). */
+  timestamp: string;
   task?: unknown;
 }
 
@@ -134,7 +136,12 @@ export function replayGames(records: LogRecord[]): Map<string, GameReplay> {
     assert.equal(new Set([...heroes.values()].map((h) => h.id)).size, heroes.size, 'heroes unique per game');
     games.set(t.GAME_TOKEN, { heroes, participants: t.PARTICIPANTS, attacks: 0 });
   }
-  for (const r of records.filter((r) => r.log_message === 'Attack Completed')) {
+  // Unkeyed records spread over the game topic's partitions, so arrival order interleaves partitions
+  // differently from run to run; a game's attacks are a round trip apart, so their log time orders them.
+  const attacks = records
+    .filter((r) => r.log_message === 'Attack Completed')
+    .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+  for (const r of attacks) {
     assert.equal(r.topic, QUEUE_GAME);
     const t = parse<AttackTask>(r.task);
     const game = games.get(t.PAYLOAD.GAME_TOKEN);
