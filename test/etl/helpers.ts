@@ -5,6 +5,7 @@ import type { Delivery } from '../../src/brokers/types.js';
 import { ParquetSink, type ParquetSinkOptions } from '../../src/etl/sink.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import type { Storage } from '../../src/storage/types.js';
+import { attackFrame, deliveries, envelope, pyDumps, startFrame } from './fixtures.js';
 
 export interface Recorded {
   sink: ParquetSink;
@@ -53,4 +54,33 @@ export async function allRows(storage: Storage, table: string): Promise<Record<s
   const rows: Record<string, unknown>[] = [];
   for (const path of await storage.list(`${table}/`)) rows.push(...(await readRows(storage, path)));
   return rows;
+}
+
+/** One `Starting Match` and one `Attack Completed` through a sink: a file in each of the five tables. */
+export async function writeAllTables(storage: Storage): Promise<string[]> {
+  const r = recordedSink({}, storage);
+  const heroes = [{ token: 'u1', id: 5, attack: 7, health: 9 }];
+  await r.sink.add([
+    ...deliveries(
+      [
+        envelope(
+          'l',
+          'Starting Match',
+          '2023-09-01T12:00:00',
+          pyDumps(startFrame('2023-09-01T12:00:00Z', 'g', heroes)),
+        ),
+      ],
+      { topic: 'lib.server.lobby' },
+    ),
+    ...deliveries([
+      envelope(
+        'g',
+        'Attack Completed',
+        '2023-09-01T12:00:00',
+        pyDumps(attackFrame('2023-09-01T12:00:01Z', 'g', 'u1', 'u2', 7, 9)),
+      ),
+    ]),
+  ]);
+  await r.sink.close();
+  return r.durable.flatMap((x) => x.files);
 }

@@ -15,8 +15,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { TABLES } from '../../src/etl/schemas.js';
 import { FileStorage } from '../../src/storage/file.js';
-import { attackFrame, deliveries, envelope, pyDumps, startFrame } from './fixtures.js';
-import { recordedSink } from './helpers.js';
+import { writeAllTables } from './helpers.js';
 
 function python(code: string, args: string[] = []) {
   return spawnSync('python3', ['-c', code, ...args], { encoding: 'utf8' });
@@ -67,31 +66,7 @@ describe('PyArrow and DuckDB read the files', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'heroflow-pyarrow-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const storage = new FileStorage(dir);
-  const r = recordedSink({}, storage);
-  const heroes = [{ token: 'u1', id: 5, attack: 7, health: 9 }];
-  await r.sink.add([
-    ...deliveries(
-      [
-        envelope(
-          'l',
-          'Starting Match',
-          '2023-09-01T12:00:00',
-          pyDumps(startFrame('2023-09-01T12:00:00Z', 'g', heroes)),
-        ),
-      ],
-      { topic: 'lib.server.lobby' },
-    ),
-    ...deliveries([
-      envelope(
-        'g',
-        'Attack Completed',
-        '2023-09-01T12:00:00',
-        pyDumps(attackFrame('2023-09-01T12:00:01Z', 'g', 'u1', 'u2', 7, 9)),
-      ),
-    ]),
-  ]);
-  await r.sink.close();
-  const files = r.durable.flatMap((x) => x.files);
+  const files = await writeAllTables(storage);
   const tables = Object.fromEntries(
     TABLES.map((spec) => [
       spec.name,

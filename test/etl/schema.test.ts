@@ -16,8 +16,7 @@ import {
 } from '../../src/etl/schemas.js';
 import { TableBuilder } from '../../src/etl/table-builder.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
-import { attackFrame, deliveries, envelope, pyDumps, startFrame } from './fixtures.js';
-import { readMetadata, readRows, recordedSink } from './helpers.js';
+import { readMetadata, readRows, writeAllTables } from './helpers.js';
 
 const EXPECTED: Record<Exclude<ColumnType, 'list<utf8>'>, [string, unknown]> = {
   utf8: ['BYTE_ARRAY', { type: 'STRING' }],
@@ -66,31 +65,7 @@ function checkSchema(spec: TableSpec, schema: Element[]) {
 describe('Parquet schema as hyparquet reads it', () => {
   it('has the seed columns and types in all five tables', async () => {
     const storage = new MemoryStorage();
-    const r = recordedSink({}, storage);
-    const heroes = [{ token: 'u1', id: 5, attack: 7, health: 9 }];
-    await r.sink.add([
-      ...deliveries(
-        [
-          envelope(
-            'l',
-            'Starting Match',
-            '2023-09-01T12:00:00',
-            pyDumps(startFrame('2023-09-01T12:00:00Z', 'g', heroes)),
-          ),
-        ],
-        { topic: 'lib.server.lobby' },
-      ),
-      ...deliveries([
-        envelope(
-          'g',
-          'Attack Completed',
-          '2023-09-01T12:00:00',
-          pyDumps(attackFrame('2023-09-01T12:00:01Z', 'g', 'u1', 'u2', 7, 9)),
-        ),
-      ]),
-    ]);
-    await r.sink.close();
-    const files = r.durable.flatMap((x) => x.files);
+    const files = await writeAllTables(storage);
     for (const spec of TABLES) {
       const path = files.find((f) => f.startsWith(`${spec.name}/`));
       assert.ok(path, `a ${spec.name} file`);
