@@ -10,8 +10,10 @@ export const ERROR_CODES = {
   HF_BROKER_UNREACHABLE: 'The broker did not answer within the bounded connect retry.',
   HF_BROKER_CLOSED: 'An operation was attempted on a broker or subscription that was closed.',
   HF_BROKER_UNSUPPORTED: 'The adapter cannot do what was asked (see its declared capabilities).',
-  HF_STORAGE_URL: 'An output URL has a scheme no storage handles.',
+  HF_STORAGE_URL:
+    'An output URL has a scheme no storage handles, or the credentials/endpoint it needs are missing or malformed.',
   HF_STORAGE_IO: 'Writing or reading output failed.',
+  HF_STORAGE_EXISTS: 'A conditional create found an object already at the path; nothing was written.',
   HF_STATE_URL: 'A state store URL has a scheme no store handles.',
   HF_STATE_INVALID:
     'Stored offset state is not what the seed keys hold (JSON partition → integer), or saving it failed.',

@@ -4,12 +4,12 @@
  * fsync'd so the rename itself survives a crash. Readers see the old file or the new one, never a part.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HeroflowError } from '../errors.js';
 import { checkPath } from './paths.js';
-import type { Storage } from './types.js';
+import type { Storage, WriteOptions } from './types.js';
 
 /** Temp files start with this; `list` hides them (a crash can leave one behind). */
 const TEMP_PREFIX = '.tmp-';
@@ -32,11 +32,14 @@ export class FileStorage implements Storage {
   readonly url: string;
 
   /** `root` must be absolute; openStorage resolves plain paths. */
+  /** Test hook, not a setting: runs after the temp file is durable and before the rename publishes it. */
+  beforeCommit?: (path: string) => Promise<void> | void;
+
   constructor(readonly root: string) {
     this.url = pathToFileURL(root).href;
   }
 
-  async write(path: string, data: Uint8Array): Promise<void> {
+  async write(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
     const target = join(this.root, checkPath(path));
     const dir = dirname(target);
     const temp = join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
@@ -49,10 +52,23 @@ export class FileStorage implements Storage {
       } finally {
         await handle.close();
       }
-      await rename(temp, target);
+      await this.beforeCommit?.(path);
+      if (options.ifAbsent) {
+        // link() refuses an existing target atomically (EEXIST): a conditional create.
+        await link(temp, target);
+        await rm(temp);
+      } else {
+        await rename(temp, target);
+      }
       await fsyncDir(dir);
     } catch (err) {
       await rm(temp, { force: true }).catch(() => {});
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && options.ifAbsent) {
+        throw new HeroflowError(
+          'HF_STORAGE_EXISTS',
+          `${target} already exists (conditional create refused the write).`,
+        );
+      }
       throw ioError(`Could not write ${target}`, err);
     }
   }

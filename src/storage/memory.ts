@@ -1,13 +1,19 @@
 /** In-process storage (`memory://`): the embedded default for demos, tests and the bench. */
 import { HeroflowError } from '../errors.js';
 import { checkPath } from './paths.js';
-import type { Storage } from './types.js';
+import type { Storage, WriteOptions } from './types.js';
 
 export class MemoryStorage implements Storage {
   readonly url = 'memory://';
   private readonly objects = new Map<string, Uint8Array>();
 
-  async write(path: string, data: Uint8Array): Promise<void> {
+  async write(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
+    if (options.ifAbsent && this.objects.has(checkPath(path))) {
+      throw new HeroflowError(
+        'HF_STORAGE_EXISTS',
+        `${this.url}${path} already exists (conditional create refused the write).`,
+      );
+    }
     // A copy, so that a caller reusing its buffer cannot change what was "durably" written.
     this.objects.set(checkPath(path), data.slice());
   }

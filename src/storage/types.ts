@@ -2,14 +2,24 @@
  * Output file systems behind one interface. Paths are relative, '/'-separated keys
  * ("lib_server_game/date=2026-11-23/lib.server.game+0003+00000000000000001042.parquet").
  */
+export interface WriteOptions {
+  /**
+   * Conditional create: refuse (HF_STORAGE_EXISTS) when an object already exists at the path, decided
+   * atomically by the store (docs/storage.md lists how each store does it). Default: overwrite, which is
+   * what a replay does with the file it names.
+   */
+  ifAbsent?: boolean;
+}
+
 export interface Storage {
-  /** Where this storage writes, for summaries ("file:///abs/output", "s3://bucket/prefix"). */
+  /** Where this storage writes, for summaries ("file:///abs/output", "s3://bucket/prefix"); never a secret. */
   readonly url: string;
   /**
    * Write the whole object atomically and durably: a reader sees the old object or the new one, never
-   * a part; on return the bytes survive a crash (temp + fsync + rename, or a single put).
+   * a part; on return the bytes survive a crash (temp + fsync + rename, a single put, or a multipart
+   * upload completed — and aborted on failure). Failures are HF_STORAGE_IO with redacted messages.
    */
-  write(path: string, data: Uint8Array): Promise<void>;
+  write(path: string, data: Uint8Array, options?: WriteOptions): Promise<void>;
   read(path: string): Promise<Uint8Array>;
   /** Every object path under a prefix ('' = all), sorted. */
   list(prefix?: string): Promise<string[]>;

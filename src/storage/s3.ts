@@ -1,0 +1,188 @@
+/**
+ * `s3://bucket/prefix` through the official @aws-sdk/client-s3.
+ *
+ * Configuration is the AWS SDK's own: credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/
+ * AWS_SESSION_TOKEN), AWS_PROFILE and ~/.aws/{credentials,config}, SSO, web identity, IMDS — a working AWS
+ * CLI setup needs nothing else. Region from AWS_REGION / AWS_DEFAULT_REGION / the profile, else us-east-1.
+ * An S3-compatible server (MinIO, moto, Ceph, R2…) is reached with AWS_ENDPOINT_URL_S3 or
+ * AWS_ENDPOINT_URL (or `?endpoint=` in the URL); such endpoints use path-style addressing.
+ *
+ * Durability: an object up to `multipartThreshold` is one PutObject (atomic on S3); a larger one is a
+ * multipart upload whose parts only become an object at CompleteMultipartUpload, and which is aborted on
+ * any failure, so a reader sees the whole object or none. Every request carries Content-MD5 (the server
+ * rejects a body that does not match) and the SDK's CRC32 flexible checksum. Throttling, 5xx and network
+ * errors are retried by the SDK's standard retry strategy (exponential back-off with jitter).
+ * Conditional create: PutObject / CompleteMultipartUpload with If-None-Match: * (S3 since 2024-08).
+ */
+import { createHash } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { HeroflowError } from '../errors.js';
+import {
+  DEFAULTS,
+  existsError,
+  ioError,
+  keyOf,
+  type ObjectStoreOptions,
+  parts,
+  pool,
+  splitBucketUrl,
+  type WriteOptions,
+} from './object-store.js';
+import { redact } from './redact.js';
+import type { Storage } from './types.js';
+
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('base64');
+
+function isPreconditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.$metadata?.httpStatusCode === 412 || e?.name === 'PreconditionFailed';
+}
+
+export class S3Storage implements Storage {
+  readonly url: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly endpoint: string | undefined;
+  private readonly client: S3Client;
+  private readonly opts: Required<Omit<ObjectStoreOptions, 'beforeCommit'>> &
+    Pick<ObjectStoreOptions, 'beforeCommit'>;
+
+  constructor(url: string, options: ObjectStoreOptions & { env?: NodeJS.ProcessEnv } = {}) {
+    const env = options.env ?? process.env;
+    const { bucket, prefix } = splitBucketUrl(url, 's3', 'bucket');
+    this.bucket = bucket;
+    this.prefix = prefix;
+    this.url = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
+    this.opts = { ...DEFAULTS, ...options };
+    const query = new URL(url.replace(/^s3a?:/i, 'http:')).searchParams;
+    this.endpoint = query.get('endpoint') ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined;
+    if (this.endpoint !== undefined && !/^https?:\/\/[^/]/i.test(this.endpoint)) {
+      throw new HeroflowError(
+        'HF_STORAGE_URL',
+        `S3 endpoint "${redact(this.endpoint)}" (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / ?endpoint=) is not an http(s) URL; use e.g. http://127.0.0.1:5000.`,
+      );
+    }
+    const region = query.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    // Without an explicit region, ask the SDK's provider chain (profile files), then fall back.
+    const probe = region === undefined ? new S3Client({}) : undefined;
+    this.client = new S3Client({
+      region:
+        region ??
+        (async () => {
+          try {
+            return await (probe as S3Client).config.region();
+          } catch {
+            return 'us-east-1';
+          } finally {
+            probe?.destroy();
+          }
+        }),
+      endpoint: this.endpoint,
+      forcePathStyle: this.endpoint !== undefined,
+      maxAttempts: this.opts.maxAttempts,
+      retryMode: 'standard',
+    });
+  }
+
+  private key(path: string): string {
+    return keyOf(this.prefix, path);
+  }
+
+  async write(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
+    const Key = this.key(path);
+    const IfNoneMatch = options.ifAbsent ? '*' : undefined;
+    if (data.byteLength <= this.opts.multipartThreshold) {
+      try {
+        await this.opts.beforeCommit?.(path);
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentMD5: md5(data), IfNoneMatch }),
+        );
+      } catch (err) {
+        if (isPreconditionFailed(err)) throw existsError(this.url, path);
+        throw ioError(`Could not write ${this.url}/${path}`, err);
+      }
+      return;
+    }
+    let uploadId: string | undefined;
+    try {
+      const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }));
+      uploadId = created.UploadId;
+      const ranges = parts(data.byteLength, this.opts.partSize);
+      const etags = await pool(ranges.length, this.opts.partConcurrency, async (i) => {
+        const body = data.subarray(ranges[i].start, ranges[i].end);
+        const r = await this.client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key,
+            UploadId: uploadId,
+            PartNumber: i + 1,
+            Body: body,
+            ContentMD5: md5(body),
+          }),
+        );
+        return { ETag: r.ETag, PartNumber: i + 1, ChecksumCRC32: r.ChecksumCRC32 };
+      });
+      await this.opts.beforeCommit?.(path);
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: etags },
+          IfNoneMatch,
+        }),
+      );
+      uploadId = undefined;
+    } catch (err) {
+      if (uploadId !== undefined) {
+        // Abort so that no parts linger (billed, and visible to ListMultipartUploads). Best effort: a
+        // bucket lifecycle rule (AbortIncompleteMultipartUpload, see terraform/) collects what a crash leaves.
+        await this.client
+          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId }))
+          .catch(() => {});
+      }
+      if (isPreconditionFailed(err)) throw existsError(this.url, path);
+      throw ioError(`Could not write ${this.url}/${path} (multipart upload aborted)`, err);
+    }
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path) }));
+      return await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    } catch (err) {
+      throw ioError(`Could not read ${this.url}/${path}`, err);
+    }
+  }
+
+  async list(prefix = ''): Promise<string[]> {
+    const base = this.prefix ? `${this.prefix}/` : '';
+    const out: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base + prefix, ContinuationToken: token }),
+        );
+        for (const o of r.Contents ?? []) if (o.Key) out.push(o.Key.slice(base.length));
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw ioError(`Could not list ${this.url}`, err);
+    }
+    return out.sort();
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
