@@ -62,8 +62,8 @@ export const SETTINGS = {
   out: {
     flag: '--out <dir|url>',
     env: 'OUTPUT_DIR',
-    help: 'where the Parquet tables go: a directory, file:///abs/dir or memory://',
-    allowed: 'a directory path or a URL (file://, memory://)',
+    help: 'where the Parquet tables go: a directory, file:///abs/dir, memory://, s3://bucket/prefix, gs://bucket/prefix or az://container/prefix (credentials from the environment: docs/storage.md)',
+    allowed: 'a directory path or a URL (file://, memory://, s3://, gs://, az://)',
     schema: z.string().min(1),
     default: './output',
   },
@@ -71,8 +71,11 @@ export const SETTINGS = {
     flag: '--output-fs <fs>',
     env: 'OUTPUT_FS',
     help: "upstream's output file system selector; a URL in --out wins",
-    allowed: 'one of LOCAL, AWS, GCP, AZURE',
-    schema: oneOf(['local', 'aws', 'gcp', 'azure'] as const),
+    allowed: 'one of LOCAL, AWS (or S3), GCP (or GCS), AZURE',
+    schema: z.preprocess(
+      (v) => ({ s3: 'aws', gcs: 'gcp' })[String(v).trim().toLowerCase()] ?? v,
+      oneOf(['local', 'aws', 'gcp', 'azure'] as const),
+    ),
     default: 'local' as const,
   },
   loggerModule: {
