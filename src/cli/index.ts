@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isHeroflowError } from '../errors.js';
 import { registerClean } from './commands/clean.js';
+import { registerConsume } from './commands/consume.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDb } from './commands/db.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFanout } from './commands/fanout.js';
 import { registerPlayer } from './commands/player.js';
 import { registerPlayers } from './commands/players.js';
+import { registerProduce } from './commands/produce.js';
 import { registerPub } from './commands/pub.js';
 import { registerServer } from './commands/server.js';
 import { registerSub } from './commands/sub.js';
@@ -41,6 +44,9 @@ export function buildProgram(): Command {
   registerClean(program);
   registerPub(program);
   registerSub(program);
+  registerProduce(program);
+  registerConsume(program);
+  registerDashboard(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

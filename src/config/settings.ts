@@ -386,6 +386,164 @@ export const SETTINGS = {
     schema: z.string().min(1),
     default: 'heroflow-clean',
   },
+  // Seed 003's experiment producer (upstream.md §4.1) and what serves or reads its metrics.
+  brokers: {
+    flag: '-b, --brokers <list>',
+    env: 'HEROFLOW_BROKERS',
+    help: "upstream's Kafka bootstrap list (host:port,host:port → kafka://…) or any broker URL; wins over --broker",
+    allowed: 'comma-separated host:port pairs, or a broker URL like redis+streams://127.0.0.1:6379/0',
+    schema: z
+      .string()
+      .regex(/^([a-z][a-z0-9+.-]*:\/\/.+|[A-Za-z0-9.\-[\]:]+:\d{1,5}(,[A-Za-z0-9.\-[\]:]+:\d{1,5})*)$/i),
+  },
+  experimentTopic: {
+    flag: '--topic <name>',
+    env: 'HEROFLOW_TOPIC',
+    help: 'topic the experiment events go to (upstream --topic)',
+    allowed: 'a topic name (letters, digits, . _ - $ /)',
+    schema: z.string().regex(/^[A-Za-z0-9._\-$/]+$/),
+    default: 'experiment',
+  },
+  topicDocument: {
+    flag: '--topic-document <name>',
+    env: 'HEROFLOW_TOPIC_DOCUMENT',
+    help: 'also send one experiment_document per experiment (its carry-out measurements) to this topic, without header',
+    allowed: 'a topic name (letters, digits, . _ - $ /)',
+    schema: z.string().regex(/^[A-Za-z0-9._\-$/]+$/),
+  },
+  configFile: {
+    flag: '--config-file <path>',
+    env: 'HEROFLOW_CONFIG_FILE',
+    help: 'a load file: JSON array of experiments with start_time seconds (examples/loads/2.json); without it one experiment from the flags below',
+    allowed: 'a path to a readable JSON file',
+    schema: z.string().min(1),
+  },
+  secretKey: {
+    flag: '--secret-key <key>',
+    env: 'HEROFLOW_SECRET_KEY',
+    help: 'AES-256-GCM key of measurement_hash (upstream default)',
+    allowed: 'exactly 32 bytes of text',
+    schema: z.string().refine((k) => Buffer.byteLength(k) === 32, { message: 'not 32 bytes' }),
+    default: 'QJUHsPhnA0eiqHuJqsPgzhDozYO4f1zh',
+  },
+  numSensors: {
+    flag: '--num-sensors <n>',
+    env: 'HEROFLOW_NUM_SENSORS',
+    help: 'sensors of the experiment',
+    allowed: 'an integer from 1 to 1000000',
+    schema: int(1, 1_000_000),
+    default: 2,
+  },
+  sampleRate: {
+    flag: '--sample-rate <ms>',
+    env: 'HEROFLOW_SAMPLE_RATE',
+    help: 'milliseconds between two measurements (upstream calls the period a rate); events/s = num-sensors × 1000 / sample-rate',
+    allowed: 'an integer of milliseconds ≥ 0',
+    schema: int(0, 86_400_000),
+    default: 1000,
+  },
+  stabilizationSamples: {
+    flag: '--stabilization-samples <n>',
+    env: 'HEROFLOW_STABILIZATION_SAMPLES',
+    help: 'measurements while the temperature moves to the middle of the range',
+    allowed: 'an integer from 0 to 65535',
+    schema: int(0, 65_535),
+    default: 2,
+  },
+  carryOutSamples: {
+    flag: '--carry-out-samples <n>',
+    env: 'HEROFLOW_CARRY_OUT_SAMPLES',
+    help: 'measurements of the random walk after experiment_started',
+    allowed: 'an integer from 0 to 65535',
+    schema: int(0, 65_535),
+    default: 20,
+  },
+  startTemperature: {
+    flag: '--start-temperature <t>',
+    env: 'HEROFLOW_START_TEMPERATURE',
+    help: 'temperature before stabilization',
+    allowed: 'a number',
+    schema: z.coerce.number().finite(),
+    default: 16,
+  },
+  lowerThreshold: {
+    flag: '--lower-threshold <t>',
+    env: 'HEROFLOW_LOWER_THRESHOLD',
+    help: 'lower end of the temperature range (≤ --upper-threshold)',
+    allowed: 'a number not above --upper-threshold',
+    schema: z.coerce.number().finite(),
+    default: 25.5,
+  },
+  upperThreshold: {
+    flag: '--upper-threshold <t>',
+    env: 'HEROFLOW_UPPER_THRESHOLD',
+    help: 'upper end of the temperature range',
+    allowed: 'a number not below --lower-threshold',
+    schema: z.coerce.number().finite(),
+    default: 26.5,
+  },
+  producerMetricsPort: {
+    flag: '--metrics-port <port>',
+    env: 'HEROFLOW_METRICS_PORT',
+    help: "port of GET /metrics (upstream's 3001; 0 = any free port, printed on stderr)",
+    allowed: 'a port 0–65535',
+    schema: int(0, 65535),
+    default: 3001,
+  },
+  metricsPort: {
+    flag: '--metrics-port <port>',
+    env: 'HEROFLOW_METRICS_PORT',
+    help: 'serve Prometheus metrics on GET /metrics at this port (0 = any free port, printed on stderr); default: off',
+    allowed: 'a port 0–65535',
+    schema: int(0, 65535),
+  },
+  metricsHost: {
+    flag: '--metrics-host <host>',
+    env: 'HEROFLOW_METRICS_HOST',
+    help: 'address /metrics listens on (upstream listens on 0.0.0.0; heroflow on loopback unless told)',
+    allowed: 'a host name or IP address',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+  },
+  dashboardHost: {
+    flag: '--host <host>',
+    env: 'HEROFLOW_DASHBOARD_HOST',
+    help: 'address the dashboard listens on; any address but loopback requires a token',
+    allowed: 'a host name or IP address',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+  },
+  dashboardPort: {
+    flag: '--port <port>',
+    env: 'HEROFLOW_DASHBOARD_PORT',
+    help: 'port of the dashboard (0 = any free port)',
+    allowed: 'a port 0–65535',
+    schema: int(0, 65535),
+    default: 3005,
+  },
+  dashboardToken: {
+    flag: '--token <token>',
+    env: 'HEROFLOW_DASHBOARD_TOKEN',
+    help: 'token the page and its stream require (?token=…); default: none on loopback, a random one printed at start otherwise',
+    allowed: '16 or more letters, digits, - or _',
+    schema: z.string().regex(/^[A-Za-z0-9_-]{16,}$/),
+  },
+  scrape: {
+    flag: '--scrape <targets>',
+    env: 'HEROFLOW_SCRAPE',
+    help: 'comma-separated /metrics endpoints to scrape every second: URLs or host:port (upstream --producer-connection style)',
+    allowed: 'comma-separated http://host:port/metrics URLs or host:port pairs',
+    schema: z.preprocess(
+      (v) =>
+        String(v)
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+          .map((t) => (/^https?:\/\//i.test(t) ? t : `http://${t}/metrics`)),
+      z.array(z.string().url()).min(1),
+    ),
+    default: ['http://127.0.0.1:3001/metrics'],
+  },
 } satisfies Record<string, SettingDef<never> | SettingDef<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -400,7 +558,8 @@ export type Source = 'flag' | 'env' | 'default';
 
 export function describeSetting(name: SettingName): string {
   const s = SETTINGS[name] as SettingDef;
-  const flag = s.flag.split(' ')[0];
+  // '-b, --brokers <list>' is named by its long flag.
+  const flag = s.flag.split(/[ ,]+/).find((p) => p.startsWith('--')) ?? s.flag.split(' ')[0];
   return s.env ? `${flag} (env ${s.env})` : flag;
 }
 

@@ -7,15 +7,19 @@
 import type { Command } from 'commander';
 import { openBroker } from '../../brokers/index.js';
 import { UPSTREAM_PARTITIONS } from '../../brokers/types.js';
-import { resolveOutputUrl } from '../../config/index.js';
+import { parseSetting, resolveOutputUrl } from '../../config/index.js';
+import { startDashboard } from '../../dashboard/index.js';
+import { registerPublishMetrics, registerWorkerMetrics } from '../../metrics/index.js';
 import { loadRoster, runTournament, virtualClock, wallClock } from '../../simulator/index.js';
 import { openStorage } from '../../storage/index.js';
 import { createSimulatorLogger, QUEUE_GAME, QUEUE_LOBBY } from '../../transport/index.js';
-import { Worker } from '../../worker/index.js';
+import { Worker, type WorkerStats } from '../../worker/index.js';
 import { createCliLog } from '../log.js';
+import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings } from '../options.js';
 import { createProgress } from '../progress.js';
 import { printDemoSummary } from '../summary.js';
+import { untilSignal } from './server.js';
 
 const SETTING_NAMES = [
   'players',
@@ -33,6 +37,8 @@ const SETTING_NAMES = [
   'rollAge',
   'memoryBudget',
   'compression',
+  'metricsPort',
+  'metricsHost',
 ] as const;
 
 /** Upstream's transport module names; heroflow derives LOGGER_MODULE from the broker when unset. */
@@ -52,7 +58,11 @@ export function registerDemo(program: Command): void {
     );
   addSettings(cmd, SETTING_NAMES);
   cmd.option('--json', 'print the summary as one JSON object on stdout (for scripts and tests)');
-  cmd.action(async (flags: { json?: boolean }) => {
+  cmd.option(
+    '--dashboard [port]',
+    "also serve the live dashboard (default port 3005) on this demo's /metrics, and keep it up after the summary until SIGINT/SIGTERM",
+  );
+  cmd.action(async (flags: { json?: boolean; dashboard?: boolean | string }) => {
     const s = readSettings(cmd, SETTING_NAMES);
     const log = createCliLog(s.logLevel === 'debug' ? 'debug' : 'warning', 'heroflow.demo');
     const roster = await loadRoster(s.heroes);
@@ -61,6 +71,28 @@ export function registerDemo(program: Command): void {
     const topics = [QUEUE_LOBBY, QUEUE_GAME];
     const started = Date.now();
     let fanout: { stop(): Promise<void> } | undefined;
+    // Read on scrape: the workers and the transport exist only once the demo is under way.
+    let workerStats: () => WorkerStats[] = () => [];
+    let publishCounts: () => Record<string, number> = () => ({});
+    const dashboardPort =
+      flags.dashboard === undefined || flags.dashboard === false ? undefined : flags.dashboard;
+    const metrics = await maybeServeMetrics(
+      s.metricsPort ?? (dashboardPort === undefined ? undefined : 0),
+      s.metricsHost,
+      (r) => {
+        registerWorkerMetrics(r, () => workerStats());
+        registerPublishMetrics(r, () => publishCounts());
+      },
+    );
+    const dashboard =
+      metrics && dashboardPort !== undefined
+        ? await startDashboard({
+            targets: [metrics.url],
+            port: dashboardPort === true ? 3005 : parseSetting('dashboardPort', dashboardPort),
+            title: 'heroflow demo',
+          })
+        : undefined;
+    if (dashboard) console.error(`dashboard on ${dashboard.url}`);
     try {
       await broker.ensureTopics(
         Object.entries(UPSTREAM_PARTITIONS).map(([topic, partitions]) => ({ topic, partitions })),
@@ -101,6 +133,7 @@ export function registerDemo(program: Command): void {
             log,
           }),
       );
+      workerStats = () => workers.map((w) => w.stats());
       const runs = workers.map((w) => w.run());
       await Promise.all(workers.map((w) => w.ready()));
 
@@ -113,6 +146,7 @@ export function registerDemo(program: Command): void {
         stdout: false,
         clock,
       });
+      publishCounts = () => logger.counts();
       const gamesBar = createProgress('games', s.players * s.games, 'player-games');
       const summary = await runTournament({
         players: s.players,
@@ -172,7 +206,13 @@ export function registerDemo(program: Command): void {
         },
         flags.json ? 'json' : 'table',
       );
+      if (dashboard) {
+        console.error(`dashboard on ${dashboard.url} until SIGINT/SIGTERM`);
+        await untilSignal();
+      }
     } finally {
+      await dashboard?.close();
+      await metrics?.close();
       await fanout?.stop();
       await broker.close();
       await storage.close();

@@ -7,9 +7,11 @@ import type { Command } from 'commander';
 import { openBroker } from '../../brokers/index.js';
 import type { Broker } from '../../brokers/types.js';
 import { HeroflowError } from '../../errors.js';
+import { registerPublishMetrics, registerServerMetrics } from '../../metrics/index.js';
 import { ensureHeroes, GameServer, openGameStore } from '../../server/index.js';
 import { loadRoster } from '../../simulator/index.js';
 import { createSimulatorLogger, type SimulatorLogger } from '../../transport/index.js';
+import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings } from '../options.js';
 import { table } from '../summary.js';
 
@@ -24,6 +26,8 @@ const SETTING_NAMES = [
   'lobbyTimeout',
   'heroes',
   'redisExpiry',
+  'metricsPort',
+  'metricsHost',
 ] as const;
 
 /**
@@ -92,7 +96,12 @@ export function registerServer(program: Command): void {
           { cause },
         );
       }
+      const metrics = await maybeServeMetrics(s.metricsPort, s.metricsHost, (r) => {
+        registerServerMetrics(r, () => server.stats);
+        registerPublishMetrics(r, () => logger.counts());
+      });
       const signal = await untilSignal();
+      await metrics?.close();
       await server.close();
       const st = server.stats;
       console.error(

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { openBroker } from '../../brokers/index.js';
 import { resolveOutputUrl } from '../../config/index.js';
+import { registerWorkerMetrics } from '../../metrics/index.js';
 import { openOffsetStore } from '../../state/index.js';
 import { openStorage } from '../../storage/index.js';
 import { runTriggeredBatches } from '../../worker/batch-trigger.js';
 import { Worker } from '../../worker/index.js';
 import { createCliLog } from '../log.js';
+import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings } from '../options.js';
 import { mergeStats, printWorkerSummary } from '../summary.js';
 
@@ -32,6 +34,8 @@ const SETTING_NAMES = [
   'redisPort',
   'redisDb',
   'logLevel',
+  'metricsPort',
+  'metricsHost',
 ] as const;
 
 export function registerWorker(program: Command): void {
@@ -115,6 +119,9 @@ export function registerWorker(program: Command): void {
       idleExitMs: s.idleExit,
       log,
     });
+    const metrics = await maybeServeMetrics(s.metricsPort, s.metricsHost, (r) =>
+      registerWorkerMetrics(r, () => [worker.stats()]),
+    );
     const started = Date.now();
     const stop = () => void worker.stop();
     process.once('SIGINT', stop);
@@ -133,6 +140,7 @@ export function registerWorker(program: Command): void {
       await offsetStore?.close();
       await broker.close();
       await storage.close();
+      await metrics?.close();
     }
     printWorkerSummary(worker.stats(), { seconds: (Date.now() - started) / 1000, output: storage.url });
   });

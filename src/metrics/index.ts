@@ -1,0 +1,10 @@
+/** The metrics part: registry factory, process/pipeline/producer metrics, and the /metrics endpoint. */
+export {
+  type PipelineStats,
+  registerPublishMetrics,
+  registerServerMetrics,
+  registerWorkerMetrics,
+} from './pipeline.js';
+export { type ProducerMetrics, registerProducerMetrics } from './producer.js';
+export { createRegistry, PREFIX } from './registry.js';
+export { type MetricsServer, serveMetrics } from './server.js';
