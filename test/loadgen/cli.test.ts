@@ -1,0 +1,205 @@
+/**
+ * `heroflow produce` and `heroflow consume` as processes on real brokers: the producer exits 0 after its
+ * experiment, the consumer prints record_name + Python dict for every event (4 + sensors × samples), and on
+ * brokers that replay, an independent reader (fastavro over the raw values read from the broker) prints the
+ * same. Bad flags exit 2 naming the setting.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openBroker } from '../../src/brokers/index.js';
+import type { Delivery } from '../../src/brokers/types.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { python, skipUnlessPython } from '../helpers/python.js';
+import { SERVICE_URLS, type ServiceName, skipUnlessService } from '../helpers/services.js';
+
+const SENSORS = 2;
+const STAB = 2;
+const CARRY = 3;
+const EVENTS = 4 + SENSORS * (STAB + CARRY);
+const PRODUCE = [
+  '--metrics-port',
+  '0',
+  '--num-sensors',
+  String(SENSORS),
+  '--sample-rate',
+  '20',
+  '--stabilization-samples',
+  String(STAB),
+  '--carry-out-samples',
+  String(CARRY),
+];
+
+const BROKERS: Array<{ service: ServiceName; url: string; rewind: boolean }> = [
+  { service: 'redis', url: SERVICE_URLS.redis.replace(/^redis:/, 'redis+streams:'), rewind: true },
+  { service: 'kafka', url: SERVICE_URLS.kafka, rewind: true },
+  { service: 'nats', url: SERVICE_URLS.nats, rewind: true },
+  { service: 'rabbitmq', url: SERVICE_URLS.rabbitmq, rewind: false },
+  { service: 'mqtt', url: SERVICE_URLS.mqtt, rewind: false },
+];
+
+const FASTAVRO_PRINT = `
+import sys, os, json, fastavro
+root = sys.argv[1]
+for name, header in json.load(open(os.path.join(root, 'order.json'))):
+    with open(os.path.join(root, name), 'rb') as f:
+        print(header)
+        for record in fastavro.reader(f):
+            print(record)
+`;
+
+function waitFor(child: ReturnType<typeof spawnCli>, pattern: RegExp, ms = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${ms} ms; stderr: ${seen}`)), ms);
+    child.stderr?.on('data', (b: Buffer) => {
+      seen += b.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`exited before ${pattern}; stderr: ${seen}`));
+    });
+  });
+}
+
+function finish(
+  child: ReturnType<typeof spawnCli>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Raw values of the topic, read from the start by a group of our own. */
+async function readRaw(url: string, topic: string, n: number): Promise<Delivery[]> {
+  const broker = await openBroker(url);
+  const sub = broker.subscribe({
+    topics: [topic],
+    group: `raw-${randomBytes(4).toString('hex')}`,
+    from: 'earliest',
+  });
+  const got: Delivery[] = [];
+  const deadline = setTimeout(() => void sub.close(), 60_000);
+  try {
+    for await (const batch of sub) {
+      got.push(...batch);
+      await sub.commit(batch);
+      if (got.length >= n) break;
+    }
+  } finally {
+    clearTimeout(deadline);
+    await sub.close();
+    await broker.close();
+  }
+  return got;
+}
+
+describe('heroflow produce → heroflow consume', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heroflow-produce-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const b of BROKERS) {
+    it(`${b.url.split(':')[0]}: consume prints record_name and the record for each of the ${EVENTS} events`, async (t) => {
+      const skip = await skipUnlessService(b.service);
+      if (skip) return t.skip(skip);
+      const topic = `experiment-${randomBytes(4).toString('hex')}`;
+      const consumeArgs = [
+        'consume',
+        topic,
+        '--broker',
+        b.url,
+        '--from',
+        'earliest',
+        '--max',
+        String(EVENTS),
+      ];
+      let consumer: ReturnType<typeof spawnCli> | undefined;
+      let consumed: ReturnType<typeof finish> | undefined;
+      if (!b.rewind) {
+        consumer = spawnCli(consumeArgs);
+        consumed = finish(consumer);
+        await waitFor(consumer, /consumer ready/);
+      }
+      const produced = runCli(['produce', '--broker', b.url, '--topic', topic, ...PRODUCE]);
+      assert.equal(produced.status, 0, produced.stderr);
+      assert.match(produced.stderr, new RegExp(`produced ${EVENTS} events in 1 experiment`));
+      if (!consumer) {
+        consumer = spawnCli(consumeArgs);
+        consumed = finish(consumer);
+      }
+      const out = await (consumed as ReturnType<typeof finish>);
+      assert.equal(out.code, 0, out.stderr);
+      const lines = out.stdout.trimEnd().split('\n');
+      assert.equal(lines.length, EVENTS * 2);
+      const names = lines.filter((_, i) => i % 2 === 0);
+      assert.deepEqual(names, [
+        'experiment_configured',
+        'stabilization_started',
+        ...Array(SENSORS * STAB).fill('sensor_temperature_measured'),
+        'experiment_started',
+        ...Array(SENSORS * CARRY).fill('sensor_temperature_measured'),
+        'experiment_terminated',
+      ]);
+      const experiment = /'experiment': '([0-9a-f-]{36})'/.exec(lines[1])?.[1];
+      assert.ok(experiment);
+      assert.ok(
+        lines.filter((_, i) => i % 2 === 1).every((l) => l.startsWith(`{'experiment': '${experiment}'`)),
+      );
+      assert.match(lines.at(-1) ?? '', /^\{'experiment': '[0-9a-f-]{36}', 'timestamp': \d+\.\d+\}$/);
+
+      if (b.rewind && !skipUnlessPython('fastavro')) {
+        const raw = await readRaw(b.url, topic, EVENTS);
+        assert.equal(raw.length, EVENTS);
+        assert.ok(
+          raw.every((d) => d.key === experiment),
+          'key = experiment id on every event',
+        );
+        const order: Array<[string, string]> = raw.map((d, i) => {
+          const name = `${b.service}-${i}.avro`;
+          writeFileSync(join(dir, name), d.value);
+          return [name, d.headers?.record_name ?? 'None'];
+        });
+        writeFileSync(join(dir, 'order.json'), JSON.stringify(order));
+        const py = python(FASTAVRO_PRINT, [dir]);
+        assert.equal(py.status, 0, py.stderr);
+        assert.equal(py.stdout, out.stdout);
+      }
+    });
+  }
+
+  it('bad flags exit 2 naming the setting and what is allowed', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['produce', '--num-sensors', '0'], /--num-sensors .*expected an integer from 1/],
+      [['produce', '--sample-rate', 'fast'], /--sample-rate .*expected an integer of milliseconds/],
+      [['produce', '--secret-key', 'short'], /--secret-key .*expected exactly 32 bytes/],
+      [
+        ['produce', '--lower-threshold', '30', '--upper-threshold', '20'],
+        /--lower-threshold .*lower ≤ upper/,
+      ],
+      [['produce', '--config-file', '/nonexistent/3.json'], /--config-file: cannot read/],
+      [['produce', '--ssl-keystore', 'x.p12'], /plaintext only/],
+      [['produce', '-b', 'not a list'], /--brokers .*host:port/],
+      [['dashboard', '--scrape', 'http://'], /--scrape .*expected comma-separated/],
+      [['dashboard', '--token', 'short'], /--token .*16 or more/],
+      [['worker', '--metrics-port', '70000'], /--metrics-port .*a port 0–65535/],
+    ];
+    for (const [args, message] of cases) {
+      const r = runCli(args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+  });
+});
