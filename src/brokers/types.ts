@@ -75,6 +75,8 @@ export interface Capabilities {
   rewind: boolean;
   /** Message headers survive the round trip (otherwise an envelope carries the id). */
   headers: boolean;
+  /** Subscriptions implement `commitRun` (commit a partition's run by its ends). */
+  commitRuns?: boolean;
 }
 
 export type SubscribeMode = 'shared' | 'broadcast' | 'key_shared';
@@ -128,6 +130,12 @@ export interface Subscription extends AsyncIterable<Delivery[]> {
    * that is still in flight. For queue brokers it acks each delivery.
    */
   commit(deliveries: Delivery[]): Promise<void>;
+  /**
+   * Optional, where a commit is a position: the same as `commit` of every delivery this member was handed
+   * of one partition from `first` to `last` (both included), without the deliveries in between, so a
+   * consumer that commits late (the worker, once per durable file) need not keep a million messages alive.
+   */
+  commitRun?(first: Delivery, last: Delivery): Promise<void>;
   /** Partitions currently owned by this member. */
   assignment(): TopicPartition[];
   /**

@@ -221,6 +221,19 @@ export class Utf8Column extends Column {
     }
     this.offsets[++this.length] = this.end;
   }
+  /** The bytes b[start, end), already valid UTF-8 (the record scanner only hands out ASCII spans). */
+  appendBytes(b: Uint8Array, start: number, end: number): void {
+    if (this.length + 1 === this.offsets.length) this.growOffsets();
+    const n = end - start;
+    if (this.end + n > this.bytes.length) this.growBytes(this.end + n);
+    const bytes = this.bytes;
+    const at = this.end;
+    if (n <= 48) for (let i = 0; i < n; i++) bytes[at + i] = b[start + i];
+    else bytes.set(b.subarray(start, end), at);
+    this.end = at + n;
+    this.offsets[++this.length] = this.end;
+    this.last = undefined;
+  }
   private writeShort(value: string, start: number): number {
     const bytes = this.bytes;
     for (let i = 0; i < value.length; i++) {
@@ -271,6 +284,12 @@ export class Utf8ListColumn extends Column {
   append(values: readonly string[]): void {
     if (this.length + 1 === this.offsets.length) this.growOffsets();
     for (const v of values) this.child.append(v);
+    this.offsets[++this.length] = this.child.length;
+  }
+  /** One list of `name=value` strings from a header record, without an array in between. */
+  appendEntries(entries: Record<string, string> | undefined): void {
+    if (this.length + 1 === this.offsets.length) this.growOffsets();
+    if (entries !== undefined) for (const name in entries) this.child.append(`${name}=${entries[name]}`);
     this.offsets[++this.length] = this.child.length;
   }
   appendNull(): void {

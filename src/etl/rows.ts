@@ -9,17 +9,9 @@
  */
 import type { Delivery } from '../brokers/types.js';
 import type { RecordValues } from './record.js';
+import { KIND_GAME, KIND_LOBBY, type RecordScanner } from './scan-record.js';
 import { BUFFER_META, LIB_SERVER_GAME, LIB_SERVER_LOBBY, LOG_META, type TableSpec } from './schemas.js';
 import { TableBuilder } from './table-builder.js';
-
-const NO_HEADERS: readonly string[] = [];
-
-function headerList(headers: Record<string, string> | undefined): readonly string[] {
-  if (headers === undefined) return NO_HEADERS;
-  const out: string[] = [];
-  for (const name in headers) out.push(`${name}=${headers[name]}`);
-  return out;
-}
 
 function bufferColumns(t: TableBuilder) {
   return {
@@ -106,25 +98,10 @@ export class SegmentRows {
     );
   }
 
-  /** `keySize` is the UTF-8 size of the key, -1 without one (checked against int16 by the caller). */
+  /** A record validated by the generic path (record.ts). `keySize`: UTF-8 size of the key, -1 without one. */
   append(d: Delivery, keySize: number, v: RecordValues): void {
+    this.appendBuffer(d, keySize, v.msgId);
     const { etlId } = this;
-    const b = this.b;
-    b.etlId.append(etlId);
-    b.msgId.append(v.msgId);
-    b.checksum.appendNull();
-    b.headers.append(headerList(d.headers));
-    b.key.append(d.key ?? '');
-    if (d.offset === undefined) b.offset.appendNull();
-    else b.offset.append(d.offset);
-    b.partition.append(d.partition);
-    b.keySize.append(keySize);
-    b.valueSize.append(d.value.byteLength);
-    b.timestamp.append(Math.floor(d.timestamp));
-    b.timestampType.append(0);
-    b.topic.append(d.topic);
-    b.isProtocol.append(false);
-
     const l = this.l;
     l.etlId.append(etlId);
     l.msgId.append(v.msgId);
@@ -164,5 +141,67 @@ export class SegmentRows {
       g.healthPrior.append(x.healthPrior);
       g.healthPost.append(x.healthPost);
     }
+  }
+
+  /** A record read by the fast path: the same rows, copied from the scanner's spans. */
+  appendScanned(d: Delivery, keySize: number, msgId: string, s: RecordScanner): void {
+    this.appendBuffer(d, keySize, msgId);
+    const { etlId } = this;
+    const value = s.value;
+    const l = this.l;
+    l.etlId.append(etlId);
+    l.msgId.append(msgId);
+    l.level.appendBytes(value, s.level0, s.level1);
+    l.timestamp.append(s.timestamp);
+    l.name.appendBytes(value, s.name0, s.name1);
+    l.logMessage.appendBytes(value, s.message0, s.message1);
+
+    const task = value;
+    if (s.kind === KIND_LOBBY) {
+      const lo = this.lo;
+      const h = s.heroes;
+      for (let i = 0; i < h.count; i++) {
+        lo.etlId.append(etlId);
+        lo.msgId.append(msgId);
+        if (Number.isNaN(s.taskTime)) lo.timestamp.appendNull();
+        else lo.timestamp.append(s.taskTime);
+        lo.gameToken.appendBytes(task, s.game0, s.game1);
+        lo.userToken.appendBytes(task, h.tokenStart[i], h.tokenEnd[i]);
+        lo.heroId.append(h.id[i]);
+        lo.attack.append(h.attack[i]);
+        lo.health.append(h.health[i]);
+      }
+    } else if (s.kind === KIND_GAME) {
+      const g = this.g;
+      g.etlId.append(etlId);
+      g.msgId.append(msgId);
+      g.timestamp.append(s.taskTime);
+      g.gameToken.appendBytes(task, s.game0, s.game1);
+      g.userToken.appendBytes(task, s.user0, s.user1);
+      g.action.appendBytes(task, s.action0, s.action1);
+      if (s.enemy0 < 0) g.enemyToken.appendNull();
+      else g.enemyToken.appendBytes(task, s.enemy0, s.enemy1);
+      g.damage.append(s.damage);
+      g.healthPrior.append(s.prior);
+      g.healthPost.append(s.post);
+    }
+  }
+
+  private appendBuffer(d: Delivery, keySize: number, msgId: string): void {
+    const b = this.b;
+    b.etlId.append(this.etlId);
+    b.msgId.append(msgId);
+    b.checksum.appendNull();
+    b.headers.appendEntries(d.headers);
+    b.key.append(d.key ?? '');
+    if (d.offset === undefined) b.offset.appendNull();
+    else b.offset.append(d.offset);
+    b.partition.append(d.partition);
+    b.keySize.append(keySize);
+    b.valueSize.append(d.value.byteLength);
+    b.timestamp.append(Math.floor(d.timestamp));
+    b.timestampType.append(0);
+    b.topic.append(d.topic);
+    b.isProtocol.append(false);
   }
 }

@@ -13,7 +13,6 @@ import type { Storage } from '../storage/types.js';
 import type { EncoderPool } from './encoder-pool.js';
 import { type SegmentStart, segmentPath } from './naming.js';
 import { type Compression, encodeParquet } from './parquet.js';
-import type { RecordValues } from './record.js';
 import { SegmentRows } from './rows.js';
 import { ETL_META, type TableName } from './schemas.js';
 import { TableBuilder } from './table-builder.js';
@@ -32,13 +31,13 @@ interface OpenFile {
 
 /**
  * Memory held per delivery beyond its value: the fixed-width columns and offsets of its buffer_meta and
- * log_meta rows, the Delivery object itself. The value counts twice: the sink keeps the Delivery until it
- * is durable, and its text is copied into the string columns.
+ * log_meta rows, the Delivery object itself. The value's text is copied into the string columns; it counts
+ * a second time when the sink keeps the Delivery until it is durable (`held`).
  */
 const PER_DELIVERY_OVERHEAD = 160;
 
-export function deliveryBytes(d: Delivery, keySize: number): number {
-  return 2 * d.value.byteLength + Math.max(keySize, 0) + PER_DELIVERY_OVERHEAD;
+export function deliveryBytes(d: Delivery, keySize: number, held = true): number {
+  return (held ? 2 : 1) * d.value.byteLength + Math.max(keySize, 0) + PER_DELIVERY_OVERHEAD;
 }
 
 export class Segment {
@@ -46,7 +45,8 @@ export class Segment {
   rows = new SegmentRows(randomUUID());
   /** Per table, its file in the encoder (opened by the first chunk with rows of that table). */
   private readonly files = new Map<TableName, OpenFile>();
-  readonly deliveries: Delivery[] = [];
+  /** What onDurable receives once the segment's files are durable. */
+  readonly run: DeliveryRun;
   /** DLQ publishes of this segment's malformed messages; the segment is durable only after them. */
   readonly deadLetters: Promise<void>[] = [];
   readonly openedAt = Date.now();
@@ -54,16 +54,30 @@ export class Segment {
   start: SegmentStart | undefined;
   timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly key: string) {}
+  constructor(
+    readonly key: string,
+    keepDeliveries: boolean,
+  ) {
+    this.run = { count: 0, first: undefined, last: undefined, deliveries: keepDeliveries ? [] : undefined };
+  }
+
+  /** Counts a delivery into the segment (every one, malformed too: it is committed with the files). */
+  hold(d: Delivery): void {
+    const run = this.run;
+    run.first ??= d;
+    run.last = d;
+    run.count++;
+    run.deliveries?.push(d);
+  }
 
   /** Fixes the name from the first delivery; its record time is the envelope's when it parsed. */
-  begin(d: Delivery, values: RecordValues | undefined, msgId: string): void {
+  begin(d: Delivery, recordTime: number | undefined, msgId: string): void {
     this.start = {
       topic: d.topic,
       partition: d.partition,
       offset: d.offset,
       batchId: msgId,
-      recordTime: values?.timestamp ?? d.timestamp,
+      recordTime: recordTime ?? d.timestamp,
     };
   }
 
@@ -100,6 +114,18 @@ export class Segment {
     for (const file of this.files.values()) encoder.abort(file.id);
     this.files.clear();
   }
+}
+
+/**
+ * The deliveries of one segment, in the order they were added: one partition's, contiguous. `deliveries`
+ * holds every one unless the sink was told the consumer commits runs (ParquetSinkOptions.keepDeliveries):
+ * then only the first and the last are kept, and the message bodies in between can be collected.
+ */
+export interface DeliveryRun {
+  count: number;
+  first: Delivery | undefined;
+  last: Delivery | undefined;
+  deliveries: Delivery[] | undefined;
 }
 
 export interface SegmentWriterOptions {

@@ -4,10 +4,10 @@
  *   const sink = new ParquetSink({ storage, service: 'kafka', mode: 'Streaming',
  *     roll: { maxRows: 50_000, maxBytes: 64 << 20, maxAgeMs: 60_000 }, memoryBudgetBytes: 256 << 20,
  *     compression: 'zstd',
- *     onDurable: async (deliveries, files) => subscription.commit(deliveries),
+ *     onDurable: async (run, files) => subscription.commit(run.deliveries),
  *     onDeadLetter: async (delivery, reason) => broker.publish([{ topic: `${delivery.topic}.dlq`, ... }]),
  *     log: (level, msg, fields) => logger[level](fields, msg) });
- *   await sink.add(batch);            // resolves after the DLQ publishes and any roll this batch triggered
+ *   await sink.add(batch);            // resolves once the batch is in columns (rolls run behind it)
  *   await sink.flush((tp) => revoked.has(tp)); sink.drop((tp) => revoked.has(tp));   // on a rebalance
  *   await sink.close();
  *
@@ -16,6 +16,10 @@
  * `maxBytes` estimated bytes, or is `maxAgeMs` old: the age roll runs on an unref'd timer, so it fires
  * even when no message arrives. All open segments share `memoryBudgetBytes`; over it, the largest rolls.
  * Rolls of one partition are written one after another, so `onDurable` sees each partition in order.
+ *
+ * A roll never stops parsing: `add` returns once the batch is in columns, while rolled segments finish
+ * encoding, are written and committed behind it. Back-pressure: when the segments still being made durable
+ * hold more than the memory budget, `add` waits for the oldest of them (so open + rolling ≤ 2 × budget).
  *
  * A malformed message is counted, logged once with its position, handed to `onDeadLetter` with the reason,
  * and stays in its segment's delivered list, so it is committed once the DLQ publish and the segment are
@@ -32,8 +36,9 @@ import type { Storage } from '../storage/types.js';
 import { EncoderPool } from './encoder-pool.js';
 import { type Compression, DEFAULT_COMPRESSION } from './parquet.js';
 import { checkDelivery, describeRejection, isRejection, messageId, parseRecord } from './record.js';
+import { RecordScanner } from './scan-record.js';
 import type { TableName } from './schemas.js';
-import { CHUNK_ROWS, deliveryBytes, Segment, writeSegment } from './segment.js';
+import { CHUNK_ROWS, type DeliveryRun, deliveryBytes, Segment, writeSegment } from './segment.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -57,7 +62,12 @@ export interface ParquetSinkOptions {
   memoryBudgetBytes?: number;
   compression?: Compression;
   /** After a segment's files are durable; the worker commits these deliveries here. */
-  onDurable: (deliveries: Delivery[], files: string[]) => Promise<void>;
+  onDurable: (run: DeliveryRun, files: string[]) => Promise<void>;
+  /**
+   * Keep every Delivery of a segment until it is durable (default). `false` when the consumer commits a
+   * run by its first and last delivery (Subscription.commitRun): the sink then holds no message bodies.
+   */
+  keepDeliveries?: boolean;
   /** For each malformed delivery; the worker publishes it to `<topic>.dlq`. */
   onDeadLetter: (delivery: Delivery, reason: string) => Promise<void>;
   log?: (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -92,10 +102,15 @@ export class ParquetSink {
   private openBytes = 0;
   /** Deliveries in open segments (not yet rolled): what the window rule counts. */
   private openDeliveries = 0;
+  /** Segments rolled and not yet durable, with the bytes they were counted for. */
+  private readonly rolling = new Set<Promise<void>>();
+  private rollingBytes = 0;
   private window?: number;
   private failure: unknown;
   private closing: Promise<void> | undefined;
   private readonly encoder: EncoderPool;
+  private readonly scanner = new RecordScanner();
+  private readonly keepDeliveries: boolean;
   private readonly compression: Compression;
   private readonly counters = {
     messages: 0,
@@ -112,6 +127,7 @@ export class ParquetSink {
     // Its start-up (parquet-wasm compile) then overlaps with the first batches instead of the first roll.
     this.encoder.warmUp();
     this.compression = opts.compression ?? DEFAULT_COMPRESSION;
+    this.keepDeliveries = opts.keepDeliveries ?? true;
   }
 
   /**
@@ -130,32 +146,46 @@ export class ParquetSink {
       );
     }
     this.throwIfFailed();
-    const pending: Promise<void>[] = [];
+    const scanner = this.scanner;
+    const keep = this.keepDeliveries;
     for (const d of deliveries) {
       const seg = this.segmentFor(d);
       const keySize = d.key === undefined ? -1 : Buffer.byteLength(d.key);
-      const values = checkDelivery(d, keySize) ?? parseRecord(d);
-      if (seg.start === undefined) seg.begin(d, isRejection(values) ? undefined : values, messageId(d));
-      seg.deliveries.push(d);
+      const bad = checkDelivery(d, keySize);
+      seg.hold(d);
       this.openDeliveries++;
       this.counters.messages++;
-      if (isRejection(values)) pending.push(this.deadLetter(seg, d, describeRejection(values)));
-      else {
-        seg.rows.append(d, keySize, values);
-        if (seg.rows.buffer.rows >= CHUNK_ROWS) seg.ship(this.encoder, this.compression);
+      if (bad === undefined && scanner.scan(d.value)) {
+        // The fast path: the record is read in place and copied into the columns (scan-record.ts).
+        const msgId = messageId(d);
+        if (seg.start === undefined) seg.begin(d, scanner.timestamp, msgId);
+        seg.rows.appendScanned(d, keySize, msgId, scanner);
+      } else {
+        const values = bad ?? parseRecord(d);
+        const rejected = isRejection(values);
+        if (seg.start === undefined) seg.begin(d, rejected ? undefined : values.timestamp, messageId(d));
+        if (rejected) this.deadLetter(seg, d, describeRejection(values));
+        else seg.rows.append(d, keySize, values);
       }
-      const bytes = deliveryBytes(d, keySize);
+      if (seg.rows.buffer.rows >= CHUNK_ROWS) seg.ship(this.encoder, this.compression);
+      const bytes = deliveryBytes(d, keySize, keep);
       seg.bytes += bytes;
       this.openBytes += bytes;
-      if (seg.deliveries.length >= this.roll.maxRows || seg.bytes >= this.roll.maxBytes) {
-        pending.push(this.rollSegment(seg, 'size'));
-      }
-      while (this.openBytes > this.budget) pending.push(this.rollSegment(this.largest(), 'memory'));
+      if (seg.run.count >= this.roll.maxRows || seg.bytes >= this.roll.maxBytes) this.rollBehind(seg, 'size');
+      while (this.openBytes > this.budget) this.rollBehind(this.largest(), 'memory');
       if (this.window !== undefined && this.openDeliveries * 2 >= this.window) {
-        for (const open of [...this.open.values()]) pending.push(this.rollSegment(open, 'window'));
+        for (const open of [...this.open.values()]) this.rollBehind(open, 'window');
       }
     }
-    await Promise.allSettled(pending);
+    while (this.rollingBytes > this.budget && this.failure === undefined) {
+      await Promise.race(this.rolling);
+    }
+    this.throwIfFailed();
+  }
+
+  /** Waits until every segment rolled so far is durable (open ones stay open); rejects with a failure. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.rolling]);
     this.throwIfFailed();
   }
 
@@ -180,7 +210,7 @@ export class ParquetSink {
       seg.abort(this.encoder);
       this.opts.log?.('info', 'dropped buffered deliveries of a revoked partition', {
         ...this.tpOf(seg),
-        deliveries: seg.deliveries.length,
+        deliveries: seg.run.count,
       });
     }
   }
@@ -210,7 +240,7 @@ export class ParquetSink {
     const key = tpKey(d.topic, d.partition);
     let seg = this.open.get(key);
     if (seg === undefined) {
-      seg = new Segment(key);
+      seg = new Segment(key, this.keepDeliveries);
       const opened = seg;
       opened.timer = setTimeout(() => {
         if (this.open.get(key) === opened) this.rollSegment(opened, 'age').catch(() => {});
@@ -237,7 +267,7 @@ export class ParquetSink {
     this.open.delete(seg.key);
     clearTimeout(seg.timer);
     this.openBytes -= seg.bytes;
-    this.openDeliveries -= seg.deliveries.length;
+    this.openDeliveries -= seg.run.count;
   }
 
   private deadLetter(seg: Segment, d: Delivery, reason: string): Promise<void> {
@@ -254,6 +284,11 @@ export class ParquetSink {
     return published.catch((err: unknown) => this.fail(err, seg));
   }
 
+  /** A roll nobody awaits: its failure is kept by fail() and reported by the next call. */
+  private rollBehind(seg: Segment, cause: 'size' | 'memory' | 'window'): void {
+    this.rollSegment(seg, cause).catch(() => {});
+  }
+
   /** Takes the segment out of the open set and queues its write behind earlier ones of its partition. */
   private rollSegment(seg: Segment, cause: 'size' | 'age' | 'memory' | 'window' | 'flush'): Promise<void> {
     this.detach(seg);
@@ -261,7 +296,11 @@ export class ParquetSink {
     const done = previous.then(() => this.complete(seg, cause));
     const tail = done.catch((err: unknown) => this.fail(err, seg));
     this.writes.set(seg.key, tail);
+    this.rolling.add(tail);
+    this.rollingBytes += seg.bytes;
     void tail.then(() => {
+      this.rolling.delete(tail);
+      this.rollingBytes -= seg.bytes;
       if (this.writes.get(seg.key) === tail) this.writes.delete(seg.key);
     });
     return done;
@@ -286,11 +325,11 @@ export class ParquetSink {
     this.opts.log?.('debug', 'segment written', {
       ...this.tpOf(seg),
       cause,
-      deliveries: seg.deliveries.length,
+      deliveries: seg.run.count,
       files: files.length,
     });
     await this.opts.onDurable(
-      seg.deliveries,
+      seg.run,
       files.map((f) => f.path),
     );
   }

@@ -6,13 +6,16 @@
  * zone), lobby/game `TIMESTAMP` as `%Y-%m-%dT%H:%M:%SZ` and, since 2024, game `%Y-%m-%dT%H:%M:%S.%f`.
  * Zone-less values are kept as wall-clock values (Arrow's "naive" timestamp, what PyArrow stores for a
  * naive `datetime`); `Z` and `±HH:MM` are converted to UTC.
+ *
+ * The parser reads bytes: the fast record scanner (scan-record.ts) hands it spans of the message itself,
+ * so no string is made on the hot path; the string form encodes into a scratch buffer first.
  */
 
 /** Digits at [from, from + n) as a number, or -1. Fixed offsets: cheaper than a regex on the hot path. */
-function digits(text: string, from: number, n: number): number {
+function digits(b: Uint8Array, from: number, n: number): number {
   let v = 0;
   for (let i = from; i < from + n; i++) {
-    const c = text.charCodeAt(i) - 48;
+    const c = b[i] - 48;
     if (c < 0 || c > 9) return -1;
     v = v * 10 + c;
   }
@@ -22,55 +25,82 @@ function digits(text: string, from: number, n: number): number {
 const DASH = 45;
 const COLON = 58;
 const DOT = 46;
+/** Milliseconds in 400 Gregorian years: the calendar repeats, so years 0–99 are computed 400 years on. */
+const FOUR_CENTURIES_MS = 12_622_780_800_000;
 
-/** Epoch milliseconds (fraction truncated to ms), or `undefined` when the string is not such a timestamp. */
-export function parseIsoTimestamp(text: string): number | undefined {
+/** `Date.UTC` maps years 0–99 to 1900–1999; a year shifted by 400 has the same calendar. */
+function utc(year: number, month: number, day: number, h: number, m: number, s: number, ms: number): number {
+  if (year >= 100) return Date.UTC(year, month, day, h, m, s, ms);
+  return Date.UTC(year + 400, month, day, h, m, s, ms) - FOUR_CENTURIES_MS;
+}
+
+/** Days in a month of the proleptic Gregorian calendar (month 1–12). */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Epoch milliseconds (fraction truncated to ms) of the ASCII timestamp at b[start, end), or `undefined`
+ * when it is not such a timestamp.
+ */
+export function parseIsoTimestampBytes(b: Uint8Array, start: number, end: number): number | undefined {
   // YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM|±HHMM]
-  if (text.length < 19) return undefined;
-  const sep = text.charCodeAt(10);
+  if (end - start < 19) return undefined;
+  const sep = b[start + 10];
   if (
-    text.charCodeAt(4) !== DASH ||
-    text.charCodeAt(7) !== DASH ||
+    b[start + 4] !== DASH ||
+    b[start + 7] !== DASH ||
     (sep !== 84 && sep !== 32) || // 'T' or ' '
-    text.charCodeAt(13) !== COLON ||
-    text.charCodeAt(16) !== COLON
+    b[start + 13] !== COLON ||
+    b[start + 16] !== COLON
   ) {
     return undefined;
   }
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
+  const year = digits(b, start, 4);
+  const month = digits(b, start + 5, 2);
+  const day = digits(b, start + 8, 2);
+  const hour = digits(b, start + 11, 2);
+  const minute = digits(b, start + 14, 2);
+  const second = digits(b, start + 17, 2);
   if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
     return undefined;
   }
-  if (second < 0 || second > 59) return undefined;
-  let i = 19;
+  if (second < 0 || second > 59 || day > daysIn(year, month)) return undefined;
+  let i = start + 19;
   let ms = 0;
-  if (text.charCodeAt(i) === DOT) {
-    const start = ++i;
-    while (i < text.length && i - start < 9 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-    const n = i - start;
+  if (i < end && b[i] === DOT) {
+    const from = ++i;
+    while (i < end && i - from < 9 && b[i] >= 48 && b[i] <= 57) i++;
+    const n = i - from;
     if (n === 0) return undefined;
-    ms = digits(text, start, Math.min(n, 3)) * 10 ** (3 - Math.min(n, 3));
+    ms = digits(b, from, Math.min(n, 3)) * 10 ** (3 - Math.min(n, 3));
   }
-  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls 31 April over into May; a real date maps back to the same day.
-  if (new Date(t).getUTCDate() !== day) return undefined;
-  if (i === text.length) return t;
-  const zone = text.charCodeAt(i);
-  if (zone === 90 && i + 1 === text.length) return t; // 'Z'
+  let t = utc(year, month - 1, day, hour, minute, second, ms);
+  if (i === end) return t;
+  const zone = b[i];
+  if (zone === 90 && i + 1 === end) return t; // 'Z'
   if (zone !== 43 && zone !== DASH) return undefined; // '+' / '-'
-  const rest = text.length - i - 1;
-  const colon = rest === 5 && text.charCodeAt(i + 3) === COLON;
+  const rest = end - i - 1;
+  const colon = rest === 5 && b[i + 3] === COLON;
   if (rest !== 4 && !colon) return undefined;
-  const hh = digits(text, i + 1, 2);
-  const mm = digits(text, colon ? i + 4 : i + 3, 2);
+  const hh = digits(b, i + 1, 2);
+  const mm = digits(b, colon ? i + 4 : i + 3, 2);
   if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return undefined;
   t -= (zone === DASH ? -1 : 1) * (hh * 60 + mm) * 60_000;
   return t;
+}
+
+const scratch = new Uint8Array(128);
+const encoder = new TextEncoder();
+
+/** Epoch milliseconds (fraction truncated to ms), or `undefined` when the string is not such a timestamp. */
+export function parseIsoTimestamp(text: string): number | undefined {
+  // Longer than any accepted form (29 + a 6-character zone): no need to look at it.
+  if (text.length > 40) return undefined;
+  const { read, written } = encoder.encodeInto(text, scratch);
+  if (read !== text.length) return undefined;
+  return parseIsoTimestampBytes(scratch, 0, written);
 }
 
 /** `YYYY-MM-DD` of epoch milliseconds (UTC calendar, i.e. the wall-clock date of a naive timestamp). */

@@ -6,7 +6,8 @@
  * Several workers of one group share a topic's two keys while owning different partitions, so each
  * durable write is one atomic `advance` per partition (a Lua script in Redis), never load-modify-save.
  */
-import type { Delivery, StartPosition, TopicPartition } from '../brokers/types.js';
+import type { StartPosition, TopicPartition } from '../brokers/types.js';
+import type { DeliveryRun } from '../etl/index.js';
 import { type OffsetStore, startPositions } from '../state/index.js';
 
 export class BatchOffsets {
@@ -26,18 +27,10 @@ export class BatchOffsets {
     return out;
   }
 
-  async record(deliveries: Delivery[]): Promise<void> {
-    const runs = new Map<string, { topic: string; partition: number; count: number; last: bigint }>();
-    for (const d of deliveries) {
-      if (d.offset === undefined) continue;
-      const k = `${d.topic}\u0000${d.partition}`;
-      const run = runs.get(k);
-      if (!run) runs.set(k, { topic: d.topic, partition: d.partition, count: 1, last: d.offset });
-      else {
-        run.count++;
-        if (d.offset > run.last) run.last = d.offset;
-      }
-    }
-    for (const r of runs.values()) await this.store.advance(r.topic, r.partition, r.count, r.last);
+  /** A durable segment: one partition's run of deliveries. */
+  async record(run: DeliveryRun): Promise<void> {
+    const { first, last } = run;
+    if (first === undefined || last?.offset === undefined) return;
+    await this.store.advance(first.topic, first.partition, run.count, last.offset);
   }
 }

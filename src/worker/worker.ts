@@ -10,7 +10,7 @@
  * previous one (and rolled files if a limit was reached).
  */
 import type { Broker, Delivery, StartPosition, Subscription, TopicPartition } from '../brokers/types.js';
-import { type Compression, ParquetSink, type SinkStats } from '../etl/index.js';
+import { type Compression, type DeliveryRun, ParquetSink, type SinkStats } from '../etl/index.js';
 import type { OffsetStore } from '../state/index.js';
 import type { Storage } from '../storage/types.js';
 import { BatchOffsets } from './batch-offsets.js';
@@ -87,7 +87,9 @@ export class Worker {
       memoryBudgetBytes: opts.memoryBudgetBytes,
       compression: opts.compression,
       log,
-      onDurable: (deliveries) => this.acknowledge(deliveries),
+      onDurable: (run) => this.acknowledge(run),
+      // Kafka commits a run by its ends: the sink then keeps no message bodies until files are durable.
+      keepDeliveries: !this.commitsRuns(),
       onDeadLetter: async (delivery, reason) => {
         await opts.broker.publish([deadLetterMessage(delivery, reason)]);
       },
@@ -172,10 +174,16 @@ export class Worker {
     }
   }
 
-  private async acknowledge(deliveries: Delivery[]): Promise<void> {
-    if (this.batchOffsets) await this.batchOffsets.record(deliveries);
-    else await this.sub?.commit(deliveries);
-    this.counters.committed += deliveries.length;
+  /** Whether segments can be committed by their first and last delivery (see keepDeliveries). */
+  private commitsRuns(): boolean {
+    return this.opts.mode === 'batch' || this.opts.broker.capabilities.commitRuns === true;
+  }
+
+  private async acknowledge(run: DeliveryRun): Promise<void> {
+    if (this.batchOffsets) await this.batchOffsets.record(run);
+    else if (run.deliveries) await this.sub?.commit(run.deliveries);
+    else if (run.first && run.last) await this.sub?.commitRun?.(run.first, run.last);
+    this.counters.committed += run.count;
   }
 
   private async onAssign(tps: TopicPartition[]): Promise<StartPosition[] | undefined> {

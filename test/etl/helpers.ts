@@ -26,8 +26,8 @@ export function recordedSink(
     mode: 'Streaming',
     roll: { maxRows: 1000, maxBytes: 1 << 30, maxAgeMs: 600_000 },
     memoryBudgetBytes: 1 << 30,
-    onDurable: async (deliveries, files) => {
-      r.durable.push({ deliveries, files });
+    onDurable: async (run, files) => {
+      r.durable.push({ deliveries: run.deliveries ?? [], files });
     },
     onDeadLetter: async (delivery, reason) => {
       r.dlq.push({ delivery, reason });

@@ -122,6 +122,7 @@ describe('ParquetSink', () => {
   it('rolls by rows, naming each file by its start offset, with a new etl_id per flush', async () => {
     const r = recordedSink({ roll: { maxRows: 3 } });
     await r.sink.add(deliveries(attacks(7)));
+    await r.sink.drain();
     assert.deepEqual(
       r.durable.map((x) => x.deliveries.map((d) => d.offset)),
       [
@@ -145,6 +146,7 @@ describe('ParquetSink', () => {
     const perDelivery = 2 * deliveries(attacks(1))[0].value.byteLength + 160;
     const r = recordedSink({ roll: { maxBytes: 3 * perDelivery - 1 } });
     await r.sink.add(deliveries(attacks(5)));
+    await r.sink.drain();
     assert.deepEqual(
       r.durable.map((x) => x.deliveries.length),
       [3],
@@ -158,6 +160,7 @@ describe('ParquetSink', () => {
     await r.sink.add(deliveries(attacks(4)));
     assert.equal(r.durable.length, 0, 'below half the window nothing rolls');
     await r.sink.add(deliveries(attacks(5), { from: 4n }));
+    await r.sink.drain();
     assert.deepEqual(
       r.durable.map((x) => x.deliveries.map((d) => d.offset)),
       [[0n, 1n, 2n, 3n, 4n]],
@@ -165,6 +168,7 @@ describe('ParquetSink', () => {
     );
     assert.equal(r.sink.stats().openSegments, 1, 'offsets 5-8 stay open: the count started again');
     await r.sink.add(deliveries(attacks(1), { from: 9n }));
+    await r.sink.drain();
     assert.deepEqual(
       r.durable.map((x) => x.deliveries.length),
       [5, 5],
@@ -194,6 +198,7 @@ describe('ParquetSink', () => {
       ...deliveries(attacks(1), { partition: 1 }),
       ...deliveries(attacks(1), { partition: 2 }),
     ]);
+    await r.sink.drain();
     assert.equal(r.durable.length, 1);
     assert.equal(r.durable[0].deliveries[0].partition, 0);
     assert.equal(r.durable[0].deliveries.length, 3);
@@ -289,7 +294,12 @@ describe('ParquetSink', () => {
       },
     });
     const r = recordedSink({ roll: { maxRows: 2 } }, storage);
-    await assert.rejects(r.sink.add(deliveries(attacks(3))), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
+    // The roll runs behind add(): its failure surfaces at the next call, and every call after it.
+    await r.sink.add(deliveries(attacks(3)));
+    await assert.rejects(r.sink.drain(), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
+    await assert.rejects(r.sink.add(deliveries(attacks(1), { from: 3n })), (err) =>
+      isHeroflowError(err, 'HF_STORAGE_IO'),
+    );
     await assert.rejects(r.sink.flush(), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
     assert.equal(r.durable.length, 0);
   });

@@ -30,6 +30,7 @@ export const KAFKA_CAPABILITIES: Capabilities = {
   positions: true,
   rewind: true,
   headers: true,
+  commitRuns: true,
 };
 
 /** A publish that meets a broker restart keeps retrying this long before giving up. */

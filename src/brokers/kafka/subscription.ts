@@ -241,6 +241,16 @@ export class KafkaSubscription implements Subscription {
     this.#queue.push(again);
   }
 
+  async commitRun(first: Delivery, last: Delivery): Promise<void> {
+    if (first.offset === undefined || last.offset === undefined) return;
+    const k = key(first.topic, first.partition);
+    // A revoked partition's run: its next owner reads it again (as in commit()).
+    if (!this.#owned.has(k)) return;
+    const mark = this.#tracker.get(first.topic, first.partition)?.markRange(first.offset, last.offset);
+    if (mark === undefined) return;
+    await this.#commitOffsets([{ topic: first.topic, partition: first.partition, offset: mark.toString() }]);
+  }
+
   async commit(deliveries: Delivery[]): Promise<void> {
     const advanced = new Map<string, { topic: string; partition: number; offset: string }>();
     // Deliveries come in runs of one partition (a segment): look the partition up once per run.
@@ -265,7 +275,10 @@ export class KafkaSubscription implements Subscription {
         advanced.set(runKey, { topic: d.topic, partition: d.partition, offset: mark.toString() });
     }
     if (advanced.size === 0) return;
-    const offsets = [...advanced.values()];
+    await this.#commitOffsets([...advanced.values()]);
+  }
+
+  async #commitOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
     try {
       await this.#consumer.commitOffsets(offsets);
     } catch (err) {
