@@ -32,18 +32,18 @@ export function pageHtml(opts: { title: string; targets: string[] }): string {
   </section>
   <section class="card">
     <h2>Pipeline <small>(messages/s)</small></h2>
-    <svg id="chart-pipeline" class="chart" viewBox="0 0 900 260" role="img" aria-label="Pipeline rates"></svg>
+    <svg id="chart-pipeline" class="chart" viewBox="0 0 560 240" role="img" aria-label="Pipeline rates"></svg>
   </section>
   <section class="card">
     <h2>Dead letters and files <small>(totals)</small></h2>
-    <svg id="chart-totals" class="chart" viewBox="0 0 900 260" role="img" aria-label="Dead letters and files"></svg>
+    <svg id="chart-totals" class="chart" viewBox="0 0 560 240" role="img" aria-label="Dead letters and files"></svg>
   </section>
   <section class="card wide">
     <h2>Endpoints</h2>
-    <table id="targets"><thead><tr>
+    <div class="scroll"><table id="targets"><thead><tr>
       <th>endpoint</th><th>state</th><th>experiments</th><th>events/s</th><th>published/s</th><th>consumed/s</th>
       <th>acked/s</th><th>dead letters</th><th>files</th><th>written</th><th>workers</th><th>RSS</th><th>CPU</th>
-    </tr></thead><tbody></tbody></table>
+    </tr></thead><tbody></tbody></table></div>
   </section>
 </main>
 </body>
@@ -73,7 +73,9 @@ h2 b { margin-left:auto; font-size:18px; }
 .chart .series { fill:none; stroke-width:2; stroke-linejoin:round; }
 .chart .legend { font-size:12px; fill:var(--fg); }
 table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; }
-th, td { text-align:right; padding:4px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
+.scroll { overflow-x:auto; }
+.chart .empty { fill:var(--muted); font-size:13px; }
+th, td { text-align:right; padding:4px 6px; border-bottom:1px solid var(--line); white-space:nowrap; }
 th:first-child, td:first-child { text-align:left; }
 td.up { color:#116b35; } td.down { color:#9b1c1c; }
 `;
@@ -107,7 +109,8 @@ export const CLIENT_JS = `'use strict';
     if (a >= 1e6) return (v / 1e6).toFixed(1) + 'M';
     if (a >= 1e4) return (v / 1e3).toFixed(1) + 'k';
     if (a >= 100) return v.toFixed(0);
-    return (Math.round(v * 10) / 10).toString();
+    if (a >= 10) return (Math.round(v * 10) / 10).toString();
+    return (Math.round(v * 100) / 100).toString();
   }
   function bytes(v) {
     if (v === undefined) return '–';
@@ -128,7 +131,8 @@ export const CLIENT_JS = `'use strict';
   // series: [{name, values: [number|null]}]; x = seconds since the first point shown
   function draw(svg, series) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var W = 900, H = 260, L = 56, R = 12, T = 26, B = 28;
+    var box = svg.viewBox.baseVal;
+    var W = box.width, H = box.height, L = 56, R = 12, T = 26, B = 28;
     var n = points.length;
     var t0 = n ? points[0].t : 0;
     var span = n > 1 ? (points[n - 1].t - t0) / 1000 : 1;
@@ -142,7 +146,9 @@ export const CLIENT_JS = `'use strict';
     }
     for (var xt = 0; xt <= 4; xt++) {
       var xs = L + (W - L - R) * xt / 4;
-      svg.appendChild(el('text', { x: xs, y: H - 8, 'text-anchor': 'middle', class: 'axis' }, fmt(span * xt / 4) + ' s'));
+      var anchor = xt === 0 ? 'start' : xt === 4 ? 'end' : 'middle';
+      var secs = span * xt / 4;
+      svg.appendChild(el('text', { x: xs, y: H - 8, 'text-anchor': anchor, class: 'axis' }, (span >= 8 ? Math.round(secs) : fmt(secs)) + ' s'));
     }
     var lx = L;
     series.forEach(function (s, si) {
@@ -163,6 +169,8 @@ export const CLIENT_JS = `'use strict';
       svg.appendChild(label);
       lx += 24 + s.name.length * 7;
     });
+    var any = series.some(function (s) { return s.values.some(function (v) { return v !== null; }); });
+    if (!any) svg.appendChild(el('text', { x: (L + W - R) / 2, y: (T + H - B) / 2, 'text-anchor': 'middle', class: 'empty' }, 'no data from the scraped endpoints yet'));
     var first = series[0] ? series[0].values : [];
     var last = first.length ? first[first.length - 1] : null;
     svg.setAttribute('data-last', last === null ? '' : String(last));

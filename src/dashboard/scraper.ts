@@ -49,6 +49,8 @@ export interface ScraperOptions {
   intervalMs?: number;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Epoch milliseconds; tests pass a fake clock. */
+  now?: () => number;
 }
 
 export class Scraper {
@@ -56,6 +58,7 @@ export class Scraper {
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
+  private readonly now: () => number;
   private readonly history: Point[] = [];
   private readonly last: Array<{ t: number; values: Partial<Record<ValueName, number>> } | undefined>;
   private readonly listeners = new Set<(p: Point) => void>();
@@ -67,6 +70,7 @@ export class Scraper {
     this.intervalMs = opts.intervalMs ?? 1000;
     this.timeoutMs = opts.timeoutMs ?? Math.min(900, this.intervalMs);
     this.fetch = opts.fetch ?? fetch;
+    this.now = opts.now ?? Date.now;
     this.last = opts.targets.map(() => undefined);
   }
 
@@ -95,7 +99,7 @@ export class Scraper {
   }
 
   async scrapeOnce(): Promise<Point> {
-    const t = Date.now();
+    const t = this.now();
     const targets = await Promise.all(this.targets.map((url, i) => this.scrapeTarget(url, i, t)));
     const point = { t, targets };
     this.history.push(point);
