@@ -17,7 +17,7 @@
  * Conditional create: If-None-Match: * on Put Blob / Put Block List.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { HeroflowError } from '../errors.js';
 import {
   DEFAULTS,
@@ -48,7 +48,8 @@ export class AzureStorage implements Storage {
   readonly url: string;
   readonly container: string;
   readonly prefix: string;
-  private readonly client: ContainerClient;
+  private readonly connect: (sdk: typeof import('@azure/storage-blob')) => BlobServiceClient;
+  private loaded?: Promise<ContainerClient>;
   private readonly opts: Required<Omit<ObjectStoreOptions, 'beforeCommit'>> &
     Pick<ObjectStoreOptions, 'beforeCommit'>;
 
@@ -74,35 +75,43 @@ export class AzureStorage implements Storage {
     const endpoint = (
       env.AZURE_STORAGE_BLOB_ENDPOINT ?? (account ? `https://${account}.blob.core.windows.net` : '')
     ).replace(/\/+$/, '');
-    let service: BlobServiceClient;
-    try {
-      if (env.AZURE_STORAGE_CONNECTION_STRING) {
-        service = BlobServiceClient.fromConnectionString(env.AZURE_STORAGE_CONNECTION_STRING, pipeline);
-      } else if (account && key) {
-        service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(account, key), pipeline);
-      } else if (endpoint && sas) {
-        service = new BlobServiceClient(`${endpoint}?${sas}`, undefined, pipeline);
-      } else {
-        throw new HeroflowError(
-          'HF_STORAGE_URL',
-          `Output URL "${this.url}" (OUTPUT_FS / --out) needs Azure credentials: AZURE_STORAGE_CONNECTION_STRING, or AZURE_ACCOUNT_NAME with AZURE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN (service principals via AZURE_CLIENT_ID/SECRET are not supported yet).`,
-        );
-      }
-    } catch (err) {
-      if (err instanceof HeroflowError) throw err;
+    const conn = env.AZURE_STORAGE_CONNECTION_STRING;
+    if (conn) {
+      this.connect = (sdk) => sdk.BlobServiceClient.fromConnectionString(conn, pipeline);
+    } else if (account && key) {
+      this.connect = (sdk) =>
+        new sdk.BlobServiceClient(endpoint, new sdk.StorageSharedKeyCredential(account, key), pipeline);
+    } else if (endpoint && sas) {
+      this.connect = (sdk) => new sdk.BlobServiceClient(`${endpoint}?${sas}`, undefined, pipeline);
+    } else {
       throw new HeroflowError(
         'HF_STORAGE_URL',
-        `Azure credentials for "${this.url}" are malformed (AZURE_STORAGE_CONNECTION_STRING / AZURE_ACCOUNT_KEY / AZURE_STORAGE_BLOB_ENDPOINT): ${ioError('', err).message.replace(/^: /, '')}`,
+        `Output URL "${this.url}" (OUTPUT_FS / --out) needs Azure credentials: AZURE_STORAGE_CONNECTION_STRING, or AZURE_ACCOUNT_NAME with AZURE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN (service principals via AZURE_CLIENT_ID/SECRET are not supported yet).`,
       );
     }
-    this.client = service.getContainerClient(bucket);
+  }
+
+  /** The SDK loads on first use, so that file:// and memory:// users never pay its memory. */
+  private client(): Promise<ContainerClient> {
+    this.loaded ??= import('@azure/storage-blob').then((sdk) => {
+      try {
+        return this.connect(sdk).getContainerClient(this.container);
+      } catch (err) {
+        throw new HeroflowError(
+          'HF_STORAGE_URL',
+          `Azure credentials for "${this.url}" are malformed (AZURE_STORAGE_CONNECTION_STRING / AZURE_ACCOUNT_KEY / AZURE_STORAGE_BLOB_ENDPOINT): ${ioError('', err).message.replace(/^: /, '')}`,
+        );
+      }
+    });
+    return this.loaded;
   }
 
   async write(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
-    const blob = this.client.getBlockBlobClient(keyOf(this.prefix, path));
+    const key = keyOf(this.prefix, path);
     const conditions = options.ifAbsent ? { ifNoneMatch: '*' } : undefined;
     const whole = md5(data);
     try {
+      const blob = (await this.client()).getBlockBlobClient(key);
       if (data.byteLength <= this.opts.multipartThreshold) {
         await this.opts.beforeCommit?.(path);
         // Put Blob checks the body against x-ms-blob-content-md5 when no Content-MD5 is sent.
@@ -131,7 +140,9 @@ export class AzureStorage implements Storage {
 
   async read(path: string): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await this.client.getBlobClient(keyOf(this.prefix, path)).downloadToBuffer());
+      return new Uint8Array(
+        await (await this.client()).getBlobClient(keyOf(this.prefix, path)).downloadToBuffer(),
+      );
     } catch (err) {
       throw ioError(`Could not read ${this.url}/${path}`, err);
     }
@@ -141,7 +152,7 @@ export class AzureStorage implements Storage {
     const base = this.prefix ? `${this.prefix}/` : '';
     const out: string[] = [];
     try {
-      for await (const b of this.client.listBlobsFlat({ prefix: base + prefix }))
+      for await (const b of (await this.client()).listBlobsFlat({ prefix: base + prefix }))
         out.push(b.name.slice(base.length));
     } catch (err) {
       throw ioError(`Could not list ${this.url}`, err);

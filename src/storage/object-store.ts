@@ -3,6 +3,7 @@
  * object goes up in parts, bounded part concurrency, and turning an SDK failure into a redacted
  * HF_STORAGE_IO error.
  */
+import { crc32c } from '@node-rs/crc32';
 import { HeroflowError } from '../errors.js';
 import { checkPath } from './paths.js';
 import { redact } from './redact.js';
@@ -113,4 +114,11 @@ export function parts(size: number, partSize: number): Array<{ start: number; en
   for (let start = 0; start < size; start += partSize)
     out.push({ start, end: Math.min(size, start + partSize) });
   return out;
+}
+
+/** CRC32C, big-endian base64 as S3 wants it; native (@node-rs/crc32), unlike the SDK's JS checksums. */
+export function crc32cBase64(b: Uint8Array): string {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32c(Buffer.from(b.buffer, b.byteOffset, b.byteLength)) >>> 0);
+  return out.toString('base64');
 }

@@ -5,8 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { BlobServiceClient } from '@azure/storage-blob';
 
 export const EMULATORS = {
   s3: process.env.HEROFLOW_S3_ENDPOINT ?? 'http://127.0.0.1:5000',
@@ -74,11 +72,13 @@ export function useEmulatorEnv(name: ObjectStoreName): void {
   Object.assign(process.env, emulatorEnv(name));
 }
 
-/** A new, empty bucket/container on the emulator; returns its name. */
+/** A new, empty bucket/container on the emulator; returns its name. The SDKs load only when called. */
 export async function createBucket(name: ObjectStoreName, tag = 'hf'): Promise<string> {
   const bucket = `${tag}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`.toLowerCase();
   switch (name) {
     case 's3': {
+      // SDKs imported here, not at the top: bench/storage.ts measures one client's RSS per process.
+      const { CreateBucketCommand, S3Client } = await import('@aws-sdk/client-s3');
       const env = emulatorEnv('s3');
       const client = new S3Client({
         endpoint: EMULATORS.s3,
@@ -100,6 +100,7 @@ export async function createBucket(name: ObjectStoreName, tag = 'hf'): Promise<s
       break;
     }
     case 'azure': {
+      const { BlobServiceClient } = await import('@azure/storage-blob');
       const svc = BlobServiceClient.fromConnectionString(
         emulatorEnv('azure').AZURE_STORAGE_CONNECTION_STRING,
       );
