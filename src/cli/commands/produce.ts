@@ -128,6 +128,7 @@ export function registerProduce(program: Command): void {
           events_per_s: expectedRate(e),
         });
       }
+      const startedAt: number[] = [];
       const results = await runProducer({
         broker,
         experiments,
@@ -136,10 +137,22 @@ export function registerProduce(program: Command): void {
         secretKey: Buffer.from(s.secretKey, 'utf8'),
         signal: abort.signal,
         onEvent: metrics.event,
-        onExperimentStart: () => metrics.experimentStarted(),
+        onExperimentStart: (i) => {
+          startedAt[i] = performance.now();
+          metrics.experimentStarted();
+        },
         onExperimentEnd: (i, r) => {
           metrics.experimentEnded();
-          if (r.id) log('info', 'experiment terminated', { n: i + 1, experiment: r.id, events: r.events });
+          const ms = performance.now() - startedAt[i];
+          if (r.id) {
+            log('info', 'experiment terminated', {
+              n: i + 1,
+              experiment: r.id,
+              events: r.events,
+              elapsed_ms: Math.round(ms),
+              events_per_s: Math.round((r.events / ms) * 1000 * 10) / 10,
+            });
+          }
         },
       });
       total = results.reduce((n, r) => n + r.events, 0);
