@@ -112,8 +112,11 @@ export async function runExperiment(
   });
   await send('stabilization_started', { experiment: id, timestamp: now() });
   await stage('stabilization');
-  await send('experiment_started', { experiment: id, timestamp: now() });
-  await stage('carry out');
+  // Stopped early (SIGINT): no carry-out, but consumers still see the experiment terminate.
+  if (!ctx.signal?.aborted) {
+    await send('experiment_started', { experiment: id, timestamp: now() });
+    await stage('carry out');
+  }
   await send('experiment_terminated', { experiment: id, timestamp: now() });
   if (ctx.topicDocument !== undefined) {
     await ctx.publish([

@@ -245,3 +245,32 @@ describe('load files', () => {
     );
   });
 });
+
+describe('stopping early', () => {
+  it('an aborted experiment skips the rest of its measurements but still sends experiment_terminated', async () => {
+    const { runProducer } = await import('../../src/loadgen/index.js');
+    const abort = new AbortController();
+    const names: string[] = [];
+    let measurements = 0;
+    await runProducer({
+      broker: {
+        publish: async (batch) => {
+          for (const m of batch) names.push(m.headers?.record_name ?? '');
+          if (batch[0].headers?.record_name === 'sensor_temperature_measured' && ++measurements === 2)
+            abort.abort();
+        },
+      },
+      experiments: [SMALL],
+      topic: 'experiment',
+      secretKey: KEY,
+      signal: abort.signal,
+      sleep: () => new Promise((r) => setImmediate(r)),
+    });
+    assert.deepEqual(names, [
+      'experiment_configured',
+      'stabilization_started',
+      ...Array(SMALL.numSensors * 2).fill('sensor_temperature_measured'),
+      'experiment_terminated',
+    ]);
+  });
+});
