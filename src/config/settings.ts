@@ -482,6 +482,13 @@ export const SETTINGS = {
     schema: z.coerce.number().finite(),
     default: 26.5,
   },
+  storeDelay: {
+    flag: '--store-delay <duration>',
+    env: 'HEROFLOW_STORE_DELAY',
+    help: "seed 003's commit demo: after printing a message, 'Start Storing', wait this long, 'End Storing', commit it, 'Message committed' (on stderr); a stop while storing leaves it uncommitted",
+    allowed: 'a duration like 500ms, 10s',
+    schema: duration,
+  },
   producerMetricsPort: {
     flag: '--metrics-port <port>',
     env: 'HEROFLOW_METRICS_PORT',

@@ -180,6 +180,35 @@ describe('heroflow produce → heroflow consume', () => {
     });
   }
 
+  it("kafka: seed 003's commit demo — a consumer stopped while storing reads that message again in its group", async (t) => {
+    const skip = await skipUnlessService('kafka');
+    if (skip) return t.skip(skip);
+    const url = SERVICE_URLS.kafka;
+    const topic = `experiment-${randomBytes(4).toString('hex')}`;
+    const group = `commit-demo-${randomBytes(4).toString('hex')}`;
+    const produced = runCli(['produce', '--broker', url, '--topic', topic, ...PRODUCE]);
+    assert.equal(produced.status, 0, produced.stderr);
+    const args = ['consume', topic, '--broker', url, '--group', group, '--from', 'earliest'];
+    const first = spawnCli([...args, '--store-delay', '1500ms']);
+    const firstDone = finish(first);
+    // Two messages stored and committed, the third one being stored when the consumer is stopped.
+    await waitFor(first, /(Message committed[\s\S]*){2}Start Storing/);
+    first.kill('SIGTERM');
+    const a = await firstDone;
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stderr, /EXITING SAFELY!/);
+    assert.equal((a.stderr.match(/Message committed/g) ?? []).length, 2);
+    const printed = a.stdout.trimEnd().split('\n');
+    assert.equal(printed.length, 6, 'three messages printed, two committed');
+    const second = runCli([...args, '--max', '1']);
+    assert.equal(second.status, 0, second.stderr);
+    assert.deepEqual(
+      second.stdout.trimEnd().split('\n'),
+      printed.slice(4),
+      'the uncommitted third message again',
+    );
+  });
+
   it('bad flags exit 2 naming the setting and what is allowed', () => {
     const cases: Array<[string[], RegExp]> = [
       [['produce', '--num-sensors', '0'], /--num-sensors .*expected an integer from 1/],

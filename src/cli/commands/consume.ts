@@ -5,15 +5,26 @@
  * prints its embedded schema name instead. Group, start position and commit like `heroflow sub`.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { openBroker } from '../../brokers/index.js';
+import type { Delivery } from '../../brokers/types.js';
 import { isHeroflowError } from '../../errors.js';
 import { printEvent } from '../../loadgen/index.js';
 import { createCliLog } from '../log.js';
 import { addSettings, readSettings } from '../options.js';
 import { brokerUrlFrom } from './produce.js';
 
-const SETTING_NAMES = ['brokers', 'broker', 'subGroup', 'from', 'commit', 'maxMessages', 'logLevel'] as const;
+const SETTING_NAMES = [
+  'brokers',
+  'broker',
+  'subGroup',
+  'from',
+  'commit',
+  'storeDelay',
+  'maxMessages',
+  'logLevel',
+] as const;
 
 function write(text: string): Promise<void> {
   return new Promise((resolve) => {
@@ -45,9 +56,21 @@ export function registerConsume(program: Command): void {
       () => {},
     );
     let stopping = false;
+    const stopped = new AbortController();
     const stop = () => {
       stopping = true;
+      stopped.abort();
       void sub.close();
+    };
+    /** Seed 003's consumer_commit.py: store (here: wait), then commit this one message. */
+    const store = async (d: Delivery): Promise<boolean> => {
+      console.error('Start Storing');
+      await sleep(s.storeDelay ?? 0, undefined, { signal: stopped.signal }).catch(() => {});
+      if (stopping) return false;
+      console.error('End Storing');
+      await sub.commit([d]);
+      console.error('Message committed');
+      return true;
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -65,13 +88,17 @@ export function registerConsume(program: Command): void {
             log('warn', 'not an Avro event; skipped', { id: d.id, error: err.message });
           }
           count++;
-          if (s.commit === 'manual') await sub.commit([d]);
+          if (s.storeDelay !== undefined) {
+            // Stopped while storing: the message stays uncommitted, so the group reads it again.
+            if (!(await store(d))) break outer;
+          } else if (s.commit === 'manual') await sub.commit([d]);
           if (s.maxMessages !== undefined && count >= s.maxMessages) {
-            if (s.commit === 'auto') await sub.commit(batch.slice(0, batch.indexOf(d) + 1));
+            if (s.commit === 'auto' && s.storeDelay === undefined)
+              await sub.commit(batch.slice(0, batch.indexOf(d) + 1));
             break outer;
           }
         }
-        if (s.commit === 'auto') await sub.commit(batch);
+        if (s.commit === 'auto' && s.storeDelay === undefined) await sub.commit(batch);
         if (stopping) break;
       }
     } finally {
