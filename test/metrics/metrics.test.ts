@@ -238,7 +238,11 @@ describe('--metrics-port on long-running commands', () => {
       const { samples } = await scrape(await p.url);
       // The workers consume the lobby and game topics; the transport also publishes the clients' topic.
       const published = samples
-        .filter((s) => s.name === 'heroflow_messages_published_total' && /^lib\.server\.(lobby|game)$/.test(s.labels.topic))
+        .filter(
+          (s) =>
+            s.name === 'heroflow_messages_published_total' &&
+            /^lib\.server\.(lobby|game)$/.test(s.labels.topic),
+        )
         .reduce((n, s) => n + s.value, 0);
       assert.ok(published > 0);
       assert.equal(sumOf(samples, 'heroflow_messages_consumed_total'), published);
