@@ -13,6 +13,13 @@
  * read back once and compared. Prints one row per case: files/s, MB/s, RSS after loading the client and
  * peak RSS. The emulators (moto is Python, Azurite is Node, fake-gcs-server is Go, all on this machine's 2
  * cores) are the bottleneck, so compare clients on the same store, not stores with each other or with a cloud.
+ *
+ *   node --import tsx bench/storage.ts --pipeline [--players 40] [--games 10]
+ *
+ * The pipeline with each output: `heroflow demo --seed 3 --out <memory:// | dir | s3:// | gs:// | az://>`
+ * as a user runs it (simulator, memory broker, 2 workers, Parquet), once per output: records consumed per
+ * second of wall time and the process's peak RSS (/usr/bin/time). The simulator's own time is in every
+ * row, so the differences between rows are what the output costs.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +48,9 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     case: { type: 'string' },
     bucket: { type: 'string' },
+    pipeline: { type: 'boolean', default: false },
+    players: { type: 'string', default: '40' },
+    games: { type: 'string', default: '10' },
   },
 });
 
@@ -169,7 +179,71 @@ async function runCase(name: string) {
   );
 }
 
-if (args.case) {
+async function runPipeline() {
+  const { BIN, ensureBuilt } = await import('../test/helpers/cli.js');
+  ensureBuilt();
+  const outs: Array<[string, ObjectStoreName | 'memory' | 'file']> = [
+    ['memory://', 'memory'],
+    ['dir', 'file'],
+    ['s3', 's3'],
+    ['gs', 'gcs'],
+    ['az', 'azure'],
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'heroflow-bench-pipeline-'));
+  console.log(
+    `pipeline bench: heroflow demo --seed 3 --players ${args.players} --games ${args.games} (memory broker, 2 workers); Node ${process.version}`,
+  );
+  console.log('| output | records | wall s | records/s | files | peak RSS MB |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [label, store] of outs) {
+    let out = label;
+    let env: Record<string, string> = {};
+    if (store === 'file') out = join(dir, 'out');
+    else if (store !== 'memory') {
+      env = emulatorEnv(store);
+      useEmulatorEnv(store);
+      out = `${SCHEME[store]}://${await createBucket(store, 'pipe')}/superhero`;
+    }
+    const t0 = performance.now();
+    const r = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        'maxrss_kib=%M',
+        process.execPath,
+        BIN,
+        'demo',
+        '--seed',
+        '3',
+        '--players',
+        String(args.players),
+        '--games',
+        String(args.games),
+        '--out',
+        out,
+        '--json',
+      ],
+      { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 900_000 },
+    );
+    const wall = (performance.now() - t0) / 1000;
+    const rss = Number(/maxrss_kib=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+    try {
+      const j = JSON.parse(r.stdout);
+      console.log(
+        `| ${store === 'memory' ? 'memory://' : store === 'file' ? 'local dir' : `${SCHEME[store]}://`} | ${j.workers.consumed} | ${wall.toFixed(1)} | ${(j.workers.consumed / wall).toFixed(0)} | ${j.workers.files} | ${rss.toFixed(0)} |`,
+      );
+    } catch {
+      console.log(
+        `| ${label} | failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 200)} | | | | |`,
+      );
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (args.pipeline) {
+  await runPipeline();
+} else if (args.case) {
   await runCase(args.case);
 } else {
   const cases = args.only ? args.only.split(',') : CASES;
