@@ -186,6 +186,40 @@ describe('--metrics-port on long-running commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'heroflow-metrics-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('heroflow produce serves upstream metrics and, with --keep-metrics, keeps serving after the experiment', async () => {
+    const p = startWithMetrics(
+      [
+        'produce',
+        '--broker',
+        'memory://',
+        '--metrics-port',
+        '0',
+        '--num-sensors',
+        '3',
+        '--sample-rate',
+        '10',
+        '--stabilization-samples',
+        '2',
+        '--carry-out-samples',
+        '4',
+        '--keep-metrics',
+      ],
+      /until SIGINT/,
+    );
+    try {
+      const { samples } = await scrape(await p.url);
+      const series = samples.filter((s) => s.name === 'experiment_producer_event_count_total');
+      assert.equal(series.length, 1);
+      assert.equal(series[0].labels.topic, 'experiment');
+      assert.match(series[0].labels.key, /^[0-9a-f-]{36}$/);
+      assert.equal(series[0].value, 4 + 3 * (2 + 4));
+      assert.equal(value(samples, 'experiment_producer_num_experiments'), 0);
+    } finally {
+      p.child.kill('SIGINT');
+    }
+    assert.equal(await p.exited, 0, p.stderr());
+  });
+
   it('heroflow worker serves its pipeline and process metrics', async () => {
     const p = startWithMetrics(
       ['worker', '--broker', 'memory://', '--out', join(dir, 'w'), '--metrics-port', '0'],
