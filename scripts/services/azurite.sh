@@ -22,7 +22,7 @@ BIN="$PREFIX/node_modules/.bin/azurite-blob"
 
 svc_packages() { :; }
 
-install_azurite() {
+svc_install() {
   [[ -x $BIN ]] && return 0
   local t0
   t0=$(now)
@@ -34,7 +34,7 @@ install_azurite() {
 }
 
 svc_start() {
-  install_azurite
+  svc_install
   start_bg azurite "$BIN" --blobHost "$HOST" --blobPort "$SERVICE_PORT" --inMemoryPersistence \
     --disableTelemetry --skipApiVersionCheck --loose
 }

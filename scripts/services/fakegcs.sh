@@ -20,7 +20,7 @@ BIN="$GOBIN_DIR/fake-gcs-server"
 
 svc_packages() { command -v go >/dev/null || echo golang-go; }
 
-install_fakegcs() {
+svc_install() {
   [[ -x $BIN ]] && return 0
   local t0
   t0=$(now)
@@ -31,7 +31,7 @@ install_fakegcs() {
 }
 
 svc_start() {
-  install_fakegcs
+  svc_install
   local dir
   dir=$(data_dir)
   mkdir -p "$dir"

@@ -23,7 +23,7 @@ svc_packages() {
   python3 -c 'import ensurepip' >/dev/null 2>&1 || echo python3-venv
 }
 
-install_moto() {
+svc_install() {
   [[ -x "$VENV/bin/moto_server" ]] && return 0
   local t0
   t0=$(now)
@@ -35,7 +35,7 @@ install_moto() {
 }
 
 svc_start() {
-  install_moto
+  svc_install
   start_bg moto "$VENV/bin/moto_server" -H "$HOST" -p "$SERVICE_PORT"
 }
 
