@@ -35,14 +35,14 @@ export function pageHtml(opts: { title: string; targets: string[] }): string {
     <svg id="chart-pipeline" class="chart" viewBox="0 0 560 240" role="img" aria-label="Pipeline rates"></svg>
   </section>
   <section class="card">
-    <h2>Dead letters and files <small>(totals)</small></h2>
-    <svg id="chart-totals" class="chart" viewBox="0 0 560 240" role="img" aria-label="Dead letters and files"></svg>
+    <h2>Dead letters, files, lag <small>(totals; lag in messages)</small></h2>
+    <svg id="chart-totals" class="chart" viewBox="0 0 560 240" role="img" aria-label="Dead letters, files and lag"></svg>
   </section>
   <section class="card wide">
     <h2>Endpoints</h2>
     <div class="scroll"><table id="targets"><thead><tr>
       <th>endpoint</th><th>state</th><th>experiments</th><th>events/s</th><th>published/s</th><th>consumed/s</th>
-      <th>acked/s</th><th>dead letters</th><th>files</th><th>written</th><th>workers</th><th>RSS</th><th>CPU</th>
+      <th>acked/s</th><th>lag</th><th>dead letters</th><th>files</th><th>written</th><th>workers</th><th>RSS</th><th>CPU</th>
     </tr></thead><tbody></tbody></table></div>
   </section>
 </main>
@@ -196,7 +196,7 @@ export const CLIENT_JS = `'use strict';
     draw(document.getElementById('chart-pipeline'), ['published', 'consumed', 'acked'].map(function (k) {
       return { name: k, values: points.map(function (p) { return sum(p, 'rates', k); }) };
     }));
-    draw(document.getElementById('chart-totals'), [['dead letters', 'deadLetters'], ['files', 'files']].map(function (k) {
+    draw(document.getElementById('chart-totals'), [['dead letters', 'deadLetters'], ['files', 'files'], ['lag', 'lag']].map(function (k) {
       return { name: k[0], values: points.map(function (p) { return sum(p, 'values', k[1]); }) };
     }));
     var tbody = document.querySelector('#targets tbody');
@@ -206,7 +206,7 @@ export const CLIENT_JS = `'use strict';
       var tp = lastPoint ? lastPoint.targets[ti] : undefined;
       var r = (tp && tp.rates) || {}, v = (tp && tp.values) || {};
       var cells = [url, tp ? (tp.up ? 'up' : 'down') : '…', fmt(v.experiments), fmt(r.produced), fmt(r.published),
-        fmt(r.consumed), fmt(r.acked), fmt(v.deadLetters), fmt(v.files), v.bytes === undefined ? '–' : bytes(v.bytes),
+        fmt(r.consumed), fmt(r.acked), fmt(v.lag), fmt(v.deadLetters), fmt(v.files), v.bytes === undefined ? '–' : bytes(v.bytes),
         fmt(v.workers), v.rss === undefined ? '–' : bytes(v.rss), r.cpu === undefined ? '–' : (r.cpu * 100).toFixed(0) + ' %'];
       var tr = document.createElement('tr');
       cells.forEach(function (c, ci) {

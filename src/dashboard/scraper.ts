@@ -22,6 +22,7 @@ export const VALUES = {
   experiments: 'experiment_producer_num_experiments',
   workers: 'heroflow_workers',
   rss: 'heroflow_process_resident_memory_bytes',
+  lag: 'heroflow_consumer_lag_messages',
   ...RATES,
 } as const;
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openBroker } from '../../brokers/index.js';
 import { resolveOutputUrl } from '../../config/index.js';
-import { registerWorkerMetrics } from '../../metrics/index.js';
+import { type LagProbe, registerKafkaLag, registerWorkerMetrics } from '../../metrics/index.js';
 import { openOffsetStore } from '../../state/index.js';
 import { openStorage } from '../../storage/index.js';
 import { runTriggeredBatches } from '../../worker/batch-trigger.js';
@@ -119,9 +119,14 @@ export function registerWorker(program: Command): void {
       idleExitMs: s.idleExit,
       log,
     });
-    const metrics = await maybeServeMetrics(s.metricsPort, s.metricsHost, (r) =>
-      registerWorkerMetrics(r, () => [worker.stats()]),
-    );
+    let lag: LagProbe | undefined;
+    const metrics = await maybeServeMetrics(s.metricsPort, s.metricsHost, (r) => {
+      registerWorkerMetrics(r, () => [worker.stats()]);
+      // Streaming mode commits to the group on Kafka, so the cluster knows the lag.
+      if (/^kafka:/i.test(s.broker) && s.mode === 'streaming') {
+        lag = registerKafkaLag(r, { url: s.broker, group: s.group, topics: s.topics });
+      }
+    });
     const started = Date.now();
     const stop = () => void worker.stop();
     process.once('SIGINT', stop);
@@ -141,6 +146,7 @@ export function registerWorker(program: Command): void {
       await broker.close();
       await storage.close();
       await metrics?.close();
+      await lag?.close();
     }
     printWorkerSummary(worker.stats(), { seconds: (Date.now() - started) / 1000, output: storage.url });
   });
