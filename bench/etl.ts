@@ -15,12 +15,15 @@ import { parseArgs } from 'node:util';
 import type { Table } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Delivery } from '../src/brokers/types.js';
+import { ChunkPacker } from '../src/etl/packed.js';
 import { type Compression, encodeParquet } from '../src/etl/parquet.js';
-import { isRejection, parseRecord } from '../src/etl/record.js';
+import { messageId } from '../src/etl/record.js';
 import { SegmentRows } from '../src/etl/rows.js';
+import { RecordScanner } from '../src/etl/scan-record.js';
 import type { TableSpec } from '../src/etl/schemas.js';
 import { deliveryBytes } from '../src/etl/segment.js';
 import { DEFAULT_MEMORY_BUDGET, DEFAULT_ROLL, ParquetSink } from '../src/etl/sink.js';
+import { transformRecord } from '../src/etl/transform.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { delivery, pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
 
@@ -116,16 +119,18 @@ async function fullPath(input: Delivery[]) {
 function prebuild(input: Delivery[]): [TableSpec, Table][] {
   const open = new Map<string, { rows: SegmentRows; n: number; bytes: number }>();
   const done: SegmentRows[] = [];
+  const scanner = new RecordScanner();
+  const packer = new ChunkPacker();
   for (const d of input) {
     const k = `${d.topic}/${d.partition}`;
     let seg = open.get(k);
     if (seg === undefined) {
-      seg = { rows: new SegmentRows('bench'), n: 0, bytes: 0 };
+      seg = { rows: new SegmentRows('bench', d.topic), n: 0, bytes: 0 };
       open.set(k, seg);
     }
-    const v = parseRecord(d);
-    if (!isRejection(v)) seg.rows.append(d, -1, v);
-    seg.bytes += deliveryBytes(d, -1);
+    packer.pack(d, -1, messageId(d));
+    transformRecord(seg.rows, packer.take(), 0, scanner);
+    seg.bytes += deliveryBytes(d, -1, false);
     if (++seg.n >= DEFAULT_ROLL.maxRows || seg.bytes >= DEFAULT_ROLL.maxBytes) {
       done.push(seg.rows);
       open.delete(k);

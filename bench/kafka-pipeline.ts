@@ -1,180 +1,268 @@
 /**
- * Kafka read side, one run: a topic of simulator-like records, then the same topic read by
- *   1. kcat (librdkafka, C): the ceiling of this machine and broker,
- *   2. a bare kafkajs consumer (eachBatch, nothing else),
- *   3. heroflow's Kafka adapter: pull batches through the Subscription and commit them,
- *   4. heroflow's Kafka → Parquet pipeline: 1 and 2 `heroflow worker` processes (the compiled CLI, so
- *      `npm run build` first) in one group writing zstd Parquet to a temp directory. Their time runs
- *      from spawn (start-up and group join included, as kcat's includes its own) to exit, minus the
- *      --exit-when-idle wait that ends them; the rows written are checked against the records.
+ * Kafka → Parquet, side by side with what users would pick instead, on the same records in one run.
  *
- *   npx tsx bench/kafka-pipeline.ts [--records 1000000] [--partitions 4] [--brokers 127.0.0.1:9092]
- *     [--only kcat,kafkajs,adapter,pipeline1,pipeline2] [--keep (leave the topic, e.g. to profile a worker on it)]
+ *   npm run bench:kafka -- [--records 1000000] [--partitions 2] [--runs 3] [--headers both|with|without]
+ *     [--only kcat,python,python-game,heroflow1,heroflow1-game,heroflow2] [--brokers 127.0.0.1:9092]
+ *
+ * Data: simulator records as upstream's Python handlers write them (test/etl/fixtures.ts: Starting Match
+ * per participant, attacks, cleaning records, client lines), on two topics (`…lib.server.lobby` with the
+ * client lines, `…lib.server.game`) of `--partitions` partitions each; once with heroflow's
+ * `heroflow-msg-id` header on every record and once without (upstream's producers send none).
+ *
+ * Readers, each a fresh process in a fresh group, timed from spawn to exit (group join included) under
+ * /usr/bin/time for CPU seconds (user + sys, all threads) and peak RSS:
+ *   kcat            kcat -C of both topics to /dev/null (librdkafka, C): the read ceiling
+ *   python          bench/peers/kafka_to_parquet.py: confluent-kafka + orjson + PyArrow, the same four
+ *                   record tables with the same types, zstd, a roll per 100k records of a partition
+ *   python-game     the same script, lib_server_game only
+ *   heroflow1       `heroflow worker` ×1, all five tables
+ *   heroflow1-game  `heroflow worker --tables lib_server_game` ×1
+ *   heroflow2       2 `heroflow worker` processes in one group (RSS: the larger of the two)
+ * heroflow workers stop by --exit-when-idle; that wait is not counted. Rows written are checked.
+ * Prints the medians of --runs per reader and the ratios the issue asks for (docs/performance.md).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { openBroker } from '../src/brokers/registry.js';
-import { arg, simulatorRecords } from './kafka-clients.js';
+import { parseArgs } from 'node:util';
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
 
-const records = Number(arg('records', '1000000'));
-const partitions = Number(arg('partitions', '4'));
-const brokers = arg('brokers', '127.0.0.1:9092');
-const topic = `bench.pipeline.${randomBytes(4).toString('hex')}`;
-const only = new Set(arg('only', 'kcat,kafkajs,adapter,pipeline1,pipeline2').split(','));
-/** The workers stop by themselves after this long without a message; it is not part of their time. */
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    partitions: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '3' },
+    headers: { type: 'string', default: 'both' },
+    only: { type: 'string', default: 'kcat,python,python-game,heroflow1,heroflow1-game,heroflow2' },
+    brokers: { type: 'string', default: '127.0.0.1:9092' },
+  },
+});
+const RECORDS = Number(args.records);
+const PARTITIONS = Number(args.partitions);
+const RUNS = Number(args.runs);
+const BROKERS = args.brokers;
+const ONLY = new Set(args.only.split(','));
 const IDLE_EXIT_S = 2;
+const kafka = new Kafka({ brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
 
-function report(name: string, seconds: number, bytes: number): string {
-  const line = `| ${name} | ${records} | ${seconds.toFixed(2)} | ${(records / seconds).toFixed(0)} | ${(bytes / seconds / 1e6).toFixed(1)} |`;
-  console.log(line);
-  return line;
+interface Measure {
+  seconds: number;
+  cpu: number;
+  rssMb: number;
+  records: number;
 }
 
-/** kcat is the fastest way to fill the topic (and is what the read ceiling is measured with). */
-async function prepare(): Promise<number> {
-  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+/** Two topics of simulator records; `withHeader` puts a msg-id header on each. Returns their names. */
+async function prepare(withHeader: boolean): Promise<string[]> {
+  const prefix = `bench.${randomBytes(3).toString('hex')}`;
+  const lobby = `${prefix}.lib.server.lobby`;
+  const game = `${prefix}.lib.server.game`;
+  const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+    topics: [lobby, game].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
-  let bytes = 0;
-  const kcat = spawn('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-z', 'none'], {
-    stdio: ['pipe', 'inherit', 'inherit'],
-  });
-  const chunk = 100_000;
-  for (let i = 0; i < records; i += chunk) {
-    const recs = simulatorRecords(Math.min(chunk, records - i));
-    const lines = recs.map((r) => `${r.key}\t${r.value.toString()}\n`).join('');
-    for (const r of recs) bytes += r.value.length;
-    if (!kcat.stdin.write(lines)) await new Promise((r) => kcat.stdin.once('drain', r));
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const pending: Promise<unknown>[] = [];
+  let batch: { topic: string; messages: { value: string; headers?: Record<string, string> }[] }[] = [];
+  const byTopic = new Map<string, { value: string; headers?: Record<string, string> }[]>();
+  let n = 0;
+  const flush = async () => {
+    batch = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    byTopic.clear();
+    pending.push(producer.sendBatch({ topicMessages: batch, acks: 1, compression: CompressionTypes.None }));
+    if (pending.length >= 16) await Promise.all(pending.splice(0));
+  };
+  for (const { topic, record } of simulatorRecords(11)) {
+    if (n === RECORDS) break;
+    const t = topic === 'lib.server.game' ? game : lobby;
+    const m = withHeader
+      ? { value: pyDumps(record), headers: { 'heroflow-msg-id': randomUUID() } }
+      : { value: pyDumps(record) };
+    const list = byTopic.get(t) ?? [];
+    if (list.length === 0) byTopic.set(t, list);
+    list.push(m);
+    // One record batch per partition must stay under the broker's 1 MB message.max.bytes.
+    if (++n % 2_000 === 0) await flush();
   }
-  kcat.stdin.end();
-  await new Promise((resolve, reject) =>
-    kcat.on('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`kcat -P exited ${code}`)))),
+  await flush();
+  await Promise.all(pending);
+  await producer.disconnect();
+  return [lobby, game];
+}
+
+/** Runs `cmd` under /usr/bin/time; resolves with its stdout, wall seconds, CPU seconds and peak RSS. */
+function timed(
+  cmd: string,
+  argv: string[],
+): Promise<{ stdout: string; seconds: number; cpu: number; rssKb: number }> {
+  const t0 = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', 'TIME %U %S %M', cmd, ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b) => {
+    stdout += b;
+  });
+  child.stderr.on('data', (b) => {
+    stderr += b;
+  });
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      const seconds = (performance.now() - t0) / 1000;
+      const m = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+      if (code !== 0 || !m) {
+        reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+        return;
+      }
+      resolve({ stdout, seconds, cpu: Number(m[1]) + Number(m[2]), rssKb: Number(m[3]) });
+    }),
   );
-  return bytes;
 }
 
-function kcatRead(): number {
-  const t0 = performance.now();
-  const r = spawnSync('sh', ['-c', `kcat -C -b ${brokers} -t ${topic} -e -o beginning -q > /dev/null`], {
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) throw new Error(`kcat -C exited ${r.status}`);
-  return (performance.now() - t0) / 1000;
+async function kcat(topics: string[]): Promise<Measure> {
+  const script = topics
+    .map((t) => `kcat -C -b ${BROKERS} -t ${t} -o beginning -e -q > /dev/null`)
+    .join(' && ');
+  const r = await timed('sh', ['-c', script]);
+  return { seconds: r.seconds, cpu: r.cpu, rssMb: r.rssKb / 1024, records: RECORDS };
 }
 
-async function kafkajsRead(): Promise<number> {
-  const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const c = kafka.consumer({
-    groupId: `bench-${randomBytes(4).toString('hex')}`,
-    maxBytesPerPartition: 4 << 20,
-  });
-  await c.connect();
-  await c.subscribe({ topics: [topic], fromBeginning: true });
-  let seen = 0;
-  const t0 = performance.now();
-  const done = new Promise<number>((resolve) => {
-    void c.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        seen += batch.messages.length;
-        if (seen >= records) resolve(performance.now());
-      },
-    });
-  });
-  const t1 = await done;
-  await c.disconnect();
-  return (t1 - t0) / 1000;
-}
-
-async function adapterRead(): Promise<number> {
-  const broker = await openBroker(`kafka://${brokers}`, {});
-  const sub = broker.subscribe({
-    topics: [topic],
-    group: `bench-${randomBytes(4).toString('hex')}`,
-    from: 'earliest',
-    maxBatch: 2000,
-  });
-  const t0 = performance.now();
-  let seen = 0;
-  for await (const batch of sub) {
-    seen += batch.length;
-    await sub.commit(batch);
-    if (seen >= records) break;
+async function python(topics: string[], tables?: string): Promise<Measure> {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-py-'));
+  try {
+    const r = await timed('python3', [
+      'bench/peers/kafka_to_parquet.py',
+      '--brokers',
+      BROKERS,
+      '--topics',
+      topics.join(','),
+      '--group',
+      `bench-py-${randomBytes(4).toString('hex')}`,
+      '--out',
+      out,
+      ...(tables ? ['--tables', tables] : []),
+    ]);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { records: number };
+    return { seconds: r.seconds, cpu: r.cpu, rssMb: r.rssKb / 1024, records: summary.records };
+  } finally {
+    await rm(out, { recursive: true, force: true });
   }
-  const t1 = performance.now();
-  await sub.close();
-  await broker.close();
-  return (t1 - t0) / 1000;
 }
 
-/** `n` heroflow worker processes in one new group; resolves with seconds and the messages they consumed. */
-async function pipelineRead(n: number): Promise<{ seconds: number; consumed: number }> {
-  const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-'));
-  const group = `bench-${randomBytes(4).toString('hex')}`;
-  const bin = path.resolve('bin/heroflow.js');
-  const t0 = performance.now();
-  const runs = Array.from({ length: n }, () => {
-    const child = spawn(
-      process.execPath,
-      [
-        bin,
-        'worker',
-        '--broker',
-        `kafka://${brokers}`,
-        '--topics',
-        topic,
-        '--group',
-        group,
-        '--out',
-        out,
-      ].concat(['--exit-when-idle', `${IDLE_EXIT_S}s`, '--log-level', 'warning']),
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+async function heroflow(topics: string[], workers: number, tables?: string): Promise<Measure> {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-hf-'));
+  const group = `bench-hf-${randomBytes(4).toString('hex')}`;
+  try {
+    const t0 = performance.now();
+    const runs = await Promise.all(
+      Array.from({ length: workers }, (_, i) =>
+        timed(process.execPath, [
+          'bin/heroflow.js',
+          'worker',
+          '--broker',
+          `kafka://${BROKERS}`,
+          '--topics',
+          topics.join(','),
+          '--group',
+          group,
+          '--worker-id',
+          `w${i}`,
+          '--out',
+          out,
+          '--exit-when-idle',
+          `${IDLE_EXIT_S}s`,
+          '--log-level',
+          'warn',
+          ...(tables ? ['--tables', tables] : []),
+        ]),
+      ),
     );
-    let stdout = '';
-    child.stdout.on('data', (b) => {
-      stdout += b;
-    });
-    return new Promise<number>((resolve, reject) =>
-      child.on('exit', (code) => {
-        if (code !== 0) reject(new Error(`heroflow worker exited ${code}`));
-        else resolve(Number(/messages consumed\s+([\d,]+)/.exec(stdout)?.[1].replace(/,/g, '') ?? 0));
-      }),
-    );
-  });
-  const consumed = (await Promise.all(runs)).reduce((a, b) => a + b, 0);
-  const seconds = (performance.now() - t0) / 1000 - IDLE_EXIT_S;
-  await rm(out, { recursive: true, force: true });
-  return { seconds, consumed };
+    const seconds = (performance.now() - t0) / 1000 - IDLE_EXIT_S;
+    let records = 0;
+    for (const r of runs)
+      records += Number(/messages consumed\s+([\d,]+)/.exec(r.stdout)?.[1].replace(/,/g, '') ?? 0);
+    return {
+      seconds,
+      cpu: runs.reduce((s, r) => s + r.cpu, 0),
+      rssMb: Math.max(...runs.map((r) => r.rssKb)) / 1024,
+      records,
+    };
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }
 
-console.log(`preparing ${records} records on ${topic} (${partitions} partitions)…`);
-const bytes = await prepare();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const READERS: [string, string, (topics: string[]) => Promise<Measure>][] = [
+  ['kcat', 'kcat -C (librdkafka), raw read', kcat],
+  ['python', 'Python confluent-kafka + PyArrow, 4 record tables', (t) => python(t)],
+  ['python-game', 'Python confluent-kafka + PyArrow, lib_server_game', (t) => python(t, 'lib_server_game')],
+  ['heroflow1', 'heroflow worker ×1, all five tables', (t) => heroflow(t, 1)],
+  ['heroflow1-game', 'heroflow worker ×1 --tables lib_server_game', (t) => heroflow(t, 1, 'lib_server_game')],
+  ['heroflow2', 'heroflow worker ×2 (one group), all five tables', (t) => heroflow(t, 2)],
+];
+
+async function dataset(withHeader: boolean): Promise<void> {
+  const label = withHeader ? 'with the heroflow-msg-id header' : 'without headers (upstream producers)';
+  console.log(
+    `\n## ${RECORDS.toLocaleString('en-US')} records ${label}, 2 topics × ${PARTITIONS} partitions`,
+  );
+  const topics = await prepare(withHeader);
+  const results = new Map<string, Measure[]>();
+  for (let run = 0; run < RUNS; run++) {
+    for (const [id, , read] of READERS) {
+      if (!ONLY.has(id)) continue;
+      const m = await read(topics);
+      if (m.records !== RECORDS)
+        console.log(`  (!) ${id} run ${run + 1} read ${m.records} of ${RECORDS} records`);
+      const list = results.get(id) ?? [];
+      list.push(m);
+      results.set(id, list);
+      process.stderr.write(
+        `  run ${run + 1} ${id}: ${(RECORDS / m.seconds).toFixed(0)} rec/s, ${m.cpu.toFixed(1)} CPU s, ${m.rssMb.toFixed(0)} MB\n`,
+      );
+    }
+  }
+  const rate = (id: string) => {
+    const ms = results.get(id);
+    return ms ? RECORDS / median(ms.map((m) => m.seconds)) : undefined;
+  };
+  console.log('| reader | records/s | CPU s | peak RSS MB | × kcat | × Python (same tables) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [id, name] of READERS) {
+    const ms = results.get(id);
+    if (!ms) continue;
+    const r = rate(id) ?? 0;
+    const kcatRate = rate('kcat');
+    const peer = id.endsWith('-game')
+      ? rate('python-game')
+      : id.startsWith('heroflow')
+        ? rate('python')
+        : undefined;
+    console.log(
+      `| ${name} | ${r.toFixed(0)} | ${median(ms.map((m) => m.cpu)).toFixed(1)} | ${median(ms.map((m) => m.rssMb)).toFixed(0)} | ${kcatRate ? (r / kcatRate).toFixed(2) : '–'} | ${peer && !id.startsWith('python') ? (r / peer).toFixed(2) : '–'} |`,
+    );
+  }
+  const one = rate('heroflow1');
+  const two = rate('heroflow2');
+  if (one && two) console.log(`2 workers / 1 worker: ${(two / one).toFixed(2)}×`);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics }).catch(() => {});
+  await admin.disconnect();
+}
+
 console.log(
-  `${(bytes / records).toFixed(0)} B average value; times include the consumer group join where there is one`,
+  `Kafka → Parquet on ${os.cpus().length} cores, Node ${process.version}, medians of ${RUNS} run(s); times include process start and group join`,
 );
-console.log('| reader | records | s | msgs/s | MB/s |\n|---|---|---|---|---|');
-if (only.has('kcat')) report('kcat -C (librdkafka)', kcatRead(), bytes);
-if (only.has('kafkajs')) report('kafkajs eachBatch (bare)', await kafkajsRead(), bytes);
-if (only.has('adapter')) report('heroflow kafka adapter (pull + commit)', await adapterRead(), bytes);
-for (const n of [1, 2]) {
-  if (!only.has(`pipeline${n}`)) continue;
-  const { seconds, consumed } = await pipelineRead(n);
-  report(`heroflow Kafka → Parquet, ${n} worker process${n > 1 ? 'es' : ''}`, seconds, bytes);
-  if (consumed !== records) console.log(`  (!) the workers consumed ${consumed} of ${records}`);
-}
-if (process.argv.includes('--keep')) {
-  console.log(`kept ${topic}`);
-  process.exit(0);
-}
-const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-await admin.connect();
-await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-await admin.disconnect();
+if (args.headers !== 'without') await dataset(true);
+if (args.headers !== 'with') await dataset(false);

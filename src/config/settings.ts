@@ -49,6 +49,13 @@ const topicList = z.preprocess(
   z.array(z.string().regex(/^[A-Za-z0-9._\-$/]+$/)).min(1),
 );
 
+/** The output tables a worker writes (etl/schemas.ts TABLES names); config cannot import etl. */
+const TABLE_NAMES = ['etl_meta', 'buffer_meta', 'log_meta', 'lib_server_lobby', 'lib_server_game'] as const;
+const tableList = z.preprocess(
+  (v) => (Array.isArray(v) ? v : String(v).split(',')).map((s) => String(s).trim()).filter(Boolean),
+  z.array(z.enum(TABLE_NAMES)).min(1),
+);
+
 export const SETTINGS = {
   broker: {
     flag: '--broker <url>',
@@ -260,6 +267,14 @@ export const SETTINGS = {
     allowed: 'a size like 256MiB',
     schema: bytes,
     default: 256 * 1024 ** 2,
+  },
+  tables: {
+    flag: '--tables <list>',
+    env: 'HEROFLOW_TABLES',
+    help: 'comma-separated output tables to write (fewer tables, less work: --tables lib_server_game)',
+    allowed: `comma-separated names from ${TABLE_NAMES.join(', ')}`,
+    schema: tableList,
+    default: [...TABLE_NAMES],
   },
   compression: {
     flag: '--compression <codec>',

@@ -286,10 +286,15 @@ export class Utf8ListColumn extends Column {
     for (const v of values) this.child.append(v);
     this.offsets[++this.length] = this.child.length;
   }
-  /** One list of `name=value` strings from a header record, without an array in between. */
-  appendEntries(entries: Record<string, string> | undefined): void {
+  /** One list from packed entries b[start, end): each a 4-byte little-endian length, then UTF-8 bytes. */
+  appendPacked(b: Uint8Array, start: number, end: number): void {
     if (this.length + 1 === this.offsets.length) this.growOffsets();
-    if (entries !== undefined) for (const name in entries) this.child.append(`${name}=${entries[name]}`);
+    let at = start;
+    while (at < end) {
+      const n = b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
+      this.child.appendBytes(b, at + 4, at + 4 + n);
+      at += 4 + n;
+    }
     this.offsets[++this.length] = this.child.length;
   }
   appendNull(): void {

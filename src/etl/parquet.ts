@@ -42,9 +42,9 @@ export function footerSchema(spec: TableSpec): string | undefined {
 }
 
 /**
- * Encode one table (in its storage schema, see TableBuilder.finish) as a whole Parquet file on this
- * thread. The sink encodes in its encoder thread instead (encoder-pool.ts); this is for etl_meta's single
- * row, tests and the bench's writer ceiling.
+ * Encode one table (in its storage schema, see TableBuilder.finish) as a whole Parquet file at once: the
+ * ETL thread's etl_meta row, tests and the bench's writer ceiling. The record tables are streamed by the
+ * ETL thread (etl-thread.ts) instead.
  */
 export function encodeParquet(
   spec: TableSpec,

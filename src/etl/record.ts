@@ -220,11 +220,16 @@ function envelopeOf(value: Uint8Array): Obj {
 }
 
 export function parseRecord(d: Delivery): RecordValues | Rejection {
+  return parseValue(d.value, messageId(d));
+}
+
+/** The generic path on a message's bytes, with its msg_id (see messageId). */
+export function parseValue(value: Uint8Array, msgId: string): RecordValues | Rejection {
   try {
-    const envelope = envelopeOf(d.value);
+    const envelope = envelopeOf(value);
     const logMessage = str(envelope, 'log_message', 'log_message');
     return {
-      msgId: messageId(d),
+      msgId,
       level: str(envelope, 'level', 'level'),
       timestamp: timestamp(str(envelope, 'timestamp', 'timestamp'), 'timestamp'),
       name: str(envelope, 'name', 'name'),

@@ -1,16 +1,38 @@
 /**
  * The four per-message tables of one segment, and how one validated record becomes their rows
  * (derivations: reference/upstream.md §3.2). etl_meta is written per flush by the segment itself.
+ * Records come packed (packed.ts): the ETL thread fills these builders from chunk spans.
  *
  * buffer_meta mirrors the broker record as upstream's aiokafka ConsumerRecord did: `checksum` null (v2
  * record batches carry none), `key` "" with size -1 when there is no key, `timestamp_type` 0 (CreateTime),
  * `_is_protocol` false. Headers, empty upstream, are kept as `name=value` strings so they stay readable in
  * list<utf8> without a second column.
  */
-import type { Delivery } from '../brokers/types.js';
+import {
+  F_HEADERS,
+  F_HEADERS_END,
+  F_ID,
+  F_ID_END,
+  F_KEY,
+  F_KEY_END,
+  F_PARTITION,
+  F_TIME,
+  F_VALUE,
+  F_VALUE_END,
+  type PackedChunk,
+  packedOffset,
+  STRIDE,
+} from './packed.js';
 import type { RecordValues } from './record.js';
 import { KIND_GAME, KIND_LOBBY, type RecordScanner } from './scan-record.js';
-import { BUFFER_META, LIB_SERVER_GAME, LIB_SERVER_LOBBY, LOG_META, type TableSpec } from './schemas.js';
+import {
+  BUFFER_META,
+  LIB_SERVER_GAME,
+  LIB_SERVER_LOBBY,
+  LOG_META,
+  type TableName,
+  type TableSpec,
+} from './schemas.js';
 import { TableBuilder } from './table-builder.js';
 
 function bufferColumns(t: TableBuilder) {
@@ -79,17 +101,37 @@ export class SegmentRows {
   private readonly l = logColumns(this.log);
   private readonly lo = lobbyColumns(this.lobby);
   private readonly g = gameColumns(this.game);
+  private readonly withBuffer: boolean;
+  private readonly withLog: boolean;
+  private readonly withLobby: boolean;
+  private readonly withGame: boolean;
+  private count = 0;
 
-  constructor(readonly etlId: string) {}
+  /** `topic`: the segment's; `only`: the tables to build (default all); appends to the others are skipped. */
+  constructor(
+    readonly etlId: string,
+    readonly topic: string,
+    only?: ReadonlySet<TableName>,
+  ) {
+    this.withBuffer = only?.has('buffer_meta') ?? true;
+    this.withLog = only?.has('log_meta') ?? true;
+    this.withLobby = only?.has('lib_server_lobby') ?? true;
+    this.withGame = only?.has('lib_server_game') ?? true;
+  }
 
-  /** The tables in write order, with their builders. */
+  /** The tables built, in write order, with their builders. */
   tables(): [TableSpec, TableBuilder][] {
-    return [
-      [BUFFER_META, this.buffer],
-      [LOG_META, this.log],
-      [LIB_SERVER_LOBBY, this.lobby],
-      [LIB_SERVER_GAME, this.game],
-    ];
+    const out: [TableSpec, TableBuilder][] = [];
+    if (this.withBuffer) out.push([BUFFER_META, this.buffer]);
+    if (this.withLog) out.push([LOG_META, this.log]);
+    if (this.withLobby) out.push([LIB_SERVER_LOBBY, this.lobby]);
+    if (this.withGame) out.push([LIB_SERVER_GAME, this.game]);
+    return out;
+  }
+
+  /** Records appended so far. */
+  get records(): number {
+    return this.count;
   }
 
   byteLength(): number {
@@ -98,19 +140,21 @@ export class SegmentRows {
     );
   }
 
-  /** A record validated by the generic path (record.ts). `keySize`: UTF-8 size of the key, -1 without one. */
-  append(d: Delivery, keySize: number, v: RecordValues): void {
-    this.appendBuffer(d, keySize, v.msgId);
+  /** Record `i` of the chunk, validated by the generic path (record.ts). */
+  append(c: PackedChunk, i: number, v: RecordValues): void {
+    this.appendBuffer(c, i);
     const { etlId } = this;
-    const l = this.l;
-    l.etlId.append(etlId);
-    l.msgId.append(v.msgId);
-    l.level.append(v.level);
-    l.timestamp.append(v.timestamp);
-    l.name.append(v.name);
-    l.logMessage.append(v.logMessage);
+    if (this.withLog) {
+      const l = this.l;
+      l.etlId.append(etlId);
+      l.msgId.append(v.msgId);
+      l.level.append(v.level);
+      l.timestamp.append(v.timestamp);
+      l.name.append(v.name);
+      l.logMessage.append(v.logMessage);
+    }
 
-    if (v.lobby !== null) {
+    if (v.lobby !== null && this.withLobby) {
       const lo = this.lo;
       const { timestamp, gameToken } = v.lobby;
       for (const hero of v.lobby.heroes) {
@@ -126,7 +170,7 @@ export class SegmentRows {
       }
     }
 
-    if (v.game !== null) {
+    if (v.game !== null && this.withGame) {
       const g = this.g;
       const x = v.game;
       g.etlId.append(etlId);
@@ -143,65 +187,76 @@ export class SegmentRows {
     }
   }
 
-  /** A record read by the fast path: the same rows, copied from the scanner's spans. */
-  appendScanned(d: Delivery, keySize: number, msgId: string, s: RecordScanner): void {
-    this.appendBuffer(d, keySize, msgId);
+  /** Record `i` of the chunk, read by the fast path: the same rows, copied from the scanner's spans. */
+  appendScanned(c: PackedChunk, i: number, s: RecordScanner): void {
+    this.appendBuffer(c, i);
     const { etlId } = this;
-    const value = s.value;
-    const l = this.l;
-    l.etlId.append(etlId);
-    l.msgId.append(msgId);
-    l.level.appendBytes(value, s.level0, s.level1);
-    l.timestamp.append(s.timestamp);
-    l.name.appendBytes(value, s.name0, s.name1);
-    l.logMessage.appendBytes(value, s.message0, s.message1);
+    const bytes = c.bytes;
+    const id0 = c.meta[i * STRIDE + F_ID] | 0;
+    const id1 = c.meta[i * STRIDE + F_ID_END] | 0;
+    if (this.withLog) {
+      const l = this.l;
+      l.etlId.append(etlId);
+      l.msgId.appendBytes(bytes, id0, id1);
+      l.level.appendBytes(bytes, s.level0, s.level1);
+      l.timestamp.append(s.timestamp);
+      l.name.appendBytes(bytes, s.name0, s.name1);
+      l.logMessage.appendBytes(bytes, s.message0, s.message1);
+    }
 
-    const task = value;
-    if (s.kind === KIND_LOBBY) {
+    if (s.kind === KIND_LOBBY && this.withLobby) {
       const lo = this.lo;
       const h = s.heroes;
-      for (let i = 0; i < h.count; i++) {
+      for (let k = 0; k < h.count; k++) {
         lo.etlId.append(etlId);
-        lo.msgId.append(msgId);
+        lo.msgId.appendBytes(bytes, id0, id1);
         if (Number.isNaN(s.taskTime)) lo.timestamp.appendNull();
         else lo.timestamp.append(s.taskTime);
-        lo.gameToken.appendBytes(task, s.game0, s.game1);
-        lo.userToken.appendBytes(task, h.tokenStart[i], h.tokenEnd[i]);
-        lo.heroId.append(h.id[i]);
-        lo.attack.append(h.attack[i]);
-        lo.health.append(h.health[i]);
+        lo.gameToken.appendBytes(bytes, s.game0, s.game1);
+        lo.userToken.appendBytes(bytes, h.tokenStart[k], h.tokenEnd[k]);
+        lo.heroId.append(h.id[k]);
+        lo.attack.append(h.attack[k]);
+        lo.health.append(h.health[k]);
       }
-    } else if (s.kind === KIND_GAME) {
+    } else if (s.kind === KIND_GAME && this.withGame) {
       const g = this.g;
       g.etlId.append(etlId);
-      g.msgId.append(msgId);
+      g.msgId.appendBytes(bytes, id0, id1);
       g.timestamp.append(s.taskTime);
-      g.gameToken.appendBytes(task, s.game0, s.game1);
-      g.userToken.appendBytes(task, s.user0, s.user1);
-      g.action.appendBytes(task, s.action0, s.action1);
+      g.gameToken.appendBytes(bytes, s.game0, s.game1);
+      g.userToken.appendBytes(bytes, s.user0, s.user1);
+      g.action.appendBytes(bytes, s.action0, s.action1);
       if (s.enemy0 < 0) g.enemyToken.appendNull();
-      else g.enemyToken.appendBytes(task, s.enemy0, s.enemy1);
+      else g.enemyToken.appendBytes(bytes, s.enemy0, s.enemy1);
       g.damage.append(s.damage);
       g.healthPrior.append(s.prior);
       g.healthPost.append(s.post);
     }
   }
 
-  private appendBuffer(d: Delivery, keySize: number, msgId: string): void {
+  private appendBuffer(c: PackedChunk, i: number): void {
+    this.count++;
+    if (!this.withBuffer) return;
     const b = this.b;
+    const m = c.meta;
+    const at = i * STRIDE;
+    const bytes = c.bytes;
     b.etlId.append(this.etlId);
-    b.msgId.append(msgId);
+    b.msgId.appendBytes(bytes, m[at + F_ID] | 0, m[at + F_ID_END] | 0);
     b.checksum.appendNull();
-    b.headers.appendEntries(d.headers);
-    b.key.append(d.key ?? '');
-    if (d.offset === undefined) b.offset.appendNull();
-    else b.offset.append(d.offset);
-    b.partition.append(d.partition);
-    b.keySize.append(keySize);
-    b.valueSize.append(d.value.byteLength);
-    b.timestamp.append(Math.floor(d.timestamp));
+    b.headers.appendPacked(bytes, m[at + F_HEADERS] | 0, m[at + F_HEADERS_END] | 0);
+    const key = m[at + F_KEY] | 0;
+    if (key < 0) b.key.append('');
+    else b.key.appendBytes(bytes, key, m[at + F_KEY_END] | 0);
+    const offset = packedOffset(c, i);
+    if (offset === undefined) b.offset.appendNull();
+    else b.offset.append(offset);
+    b.partition.append(m[at + F_PARTITION]);
+    b.keySize.append(key < 0 ? -1 : (m[at + F_KEY_END] | 0) - key);
+    b.valueSize.append((m[at + F_VALUE_END] | 0) - (m[at + F_VALUE] | 0));
+    b.timestamp.append(Math.floor(m[at + F_TIME]));
     b.timestampType.append(0);
-    b.topic.append(d.topic);
+    b.topic.append(this.topic);
     b.isProtocol.append(false);
   }
 }

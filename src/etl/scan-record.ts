@@ -102,21 +102,24 @@ export class RecordScanner {
   /** Lobby only. */
   readonly heroes = new Heroes();
 
-  /** True when the message was read whole by the fast path; false means "use parseRecord". */
-  scan(value: Uint8Array): boolean {
+  /**
+   * True when the message at value[start, end) was read whole by the fast path (spans then index `value`);
+   * false means "use parseRecord".
+   */
+  scan(value: Uint8Array, start = 0, end = value.length): boolean {
     this.value = value;
     this.j.nested = false;
     try {
-      return this.envelope(value);
+      return this.envelope(value, start, end);
     } catch (err) {
       if (err === BAIL) return false;
       throw err;
     }
   }
 
-  private envelope(value: Uint8Array): boolean {
+  private envelope(value: Uint8Array, start: number, end: number): boolean {
     const j = this.j;
-    j.reset(value, 0, value.length);
+    j.reset(value, start, end);
     if (!j.atObject() || !j.openObject()) return false;
     this.kind = KIND_LOG;
     let seen = 0;
@@ -165,7 +168,7 @@ export class RecordScanner {
     if (!j.atEnd() || (seen & 15) !== 15) return false;
     if (this.kind === KIND_LOG || taskRead) return true;
     if (taskStart < 0) return false; // absent, null or an object: the generic path knows what to do
-    j.reset(value, taskStart, value.length);
+    j.reset(value, taskStart, end);
     this.task(taskStart);
     return true;
   }

@@ -3,31 +3,18 @@
  * It opens at its first delivery and is written when the sink rolls it (sink.ts). Its etl_id is minted
  * when it opens, so every flush is one ETL run with its own id and its own etl_meta row.
  *
- * Its rows are shipped to the encoder thread in chunks of CHUNK_ROWS deliveries while it is open
- * (encoder-pool.ts), so a roll only has the last chunk and the footers left to encode.
+ * The main thread keeps only the bookkeeping: the run to commit (first and last delivery, or all of them),
+ * the packer of records not yet shipped, and the chunks in flight to the ETL thread (etl-pool.ts), whose
+ * deliveries are kept until the thread says which of them were malformed (dead letters need the message).
  */
 import { randomUUID } from 'node:crypto';
-import { tableToIPC } from 'apache-arrow';
 import type { Delivery } from '../brokers/types.js';
-import type { Storage } from '../storage/types.js';
-import type { EncoderPool } from './encoder-pool.js';
+import type { EncodedFile, EtlPool } from './etl-pool.js';
 import { type SegmentStart, segmentPath } from './naming.js';
-import { type Compression, encodeParquet } from './parquet.js';
-import { SegmentRows } from './rows.js';
-import { ETL_META, type TableName } from './schemas.js';
-import { TableBuilder } from './table-builder.js';
-
-/**
- * Deliveries per chunk shipped to the encoder. Smaller chunks leave less to encode when the segment
- * rolls (add() waits for that) but cost more messages and IPC headers; parquet-wasm's streaming writer costs
- * noticeably more CPU per row below ~32k rows per batch (docs/parquet.md).
- */
-export const CHUNK_ROWS = 32_768;
-
-interface OpenFile {
-  id: number;
-  rows: number;
-}
+import { ChunkPacker } from './packed.js';
+import { messageId } from './record.js';
+import type { TableName } from './schemas.js';
+import type { Compression } from './writer-properties.js';
 
 /**
  * Memory held per delivery beyond its value: the fixed-width columns and offsets of its buffer_meta and
@@ -38,82 +25,6 @@ const PER_DELIVERY_OVERHEAD = 160;
 
 export function deliveryBytes(d: Delivery, keySize: number, held = true): number {
   return (held ? 2 : 1) * d.value.byteLength + Math.max(keySize, 0) + PER_DELIVERY_OVERHEAD;
-}
-
-export class Segment {
-  /** The rows not shipped to the encoder yet. */
-  rows = new SegmentRows(randomUUID());
-  /** Per table, its file in the encoder (opened by the first chunk with rows of that table). */
-  private readonly files = new Map<TableName, OpenFile>();
-  /** What onDurable receives once the segment's files are durable. */
-  readonly run: DeliveryRun;
-  /** DLQ publishes of this segment's malformed messages; the segment is durable only after them. */
-  readonly deadLetters: Promise<void>[] = [];
-  readonly openedAt = Date.now();
-  bytes = 0;
-  start: SegmentStart | undefined;
-  timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly key: string,
-    keepDeliveries: boolean,
-  ) {
-    this.run = { count: 0, first: undefined, last: undefined, deliveries: keepDeliveries ? [] : undefined };
-  }
-
-  /** Counts a delivery into the segment (every one, malformed too: it is committed with the files). */
-  hold(d: Delivery): void {
-    const run = this.run;
-    run.first ??= d;
-    run.last = d;
-    run.count++;
-    run.deliveries?.push(d);
-  }
-
-  /** Fixes the name from the first delivery; its record time is the envelope's when it parsed. */
-  begin(d: Delivery, recordTime: number | undefined, msgId: string): void {
-    this.start = {
-      topic: d.topic,
-      partition: d.partition,
-      offset: d.offset,
-      batchId: msgId,
-      recordTime: recordTime ?? d.timestamp,
-    };
-  }
-
-  /** Hands the rows built so far to the encoder and starts a fresh chunk. */
-  ship(encoder: EncoderPool, compression: Compression): void {
-    for (const [spec, builder] of this.rows.tables()) {
-      const rows = builder.rows;
-      if (rows === 0) continue;
-      let file = this.files.get(spec.name);
-      if (file === undefined) {
-        file = { id: encoder.open(spec, compression), rows: 0 };
-        this.files.set(spec.name, file);
-      }
-      file.rows += rows;
-      encoder.append(file.id, tableToIPC(builder.finish(), 'stream'));
-    }
-    this.rows = new SegmentRows(this.rows.etlId);
-  }
-
-  /** Ships the tail and ends every file, in table order; each entry settles with that file's bytes. */
-  finishFiles(encoder: EncoderPool, compression: Compression) {
-    this.ship(encoder, compression);
-    const out: { table: TableName; rows: number; bytes: Promise<Uint8Array> }[] = [];
-    for (const [spec] of this.rows.tables()) {
-      const file = this.files.get(spec.name);
-      if (file !== undefined) out.push({ table: spec.name, rows: file.rows, bytes: encoder.finish(file.id) });
-    }
-    this.files.clear();
-    return out;
-  }
-
-  /** Drops the segment's files in the encoder (a revoked partition: nothing is written). */
-  abort(encoder: EncoderPool): void {
-    for (const file of this.files.values()) encoder.abort(file.id);
-    this.files.clear();
-  }
 }
 
 /**
@@ -128,12 +39,68 @@ export interface DeliveryRun {
   deliveries: Delivery[] | undefined;
 }
 
+export class Segment {
+  readonly etlId = randomUUID();
+  readonly run: DeliveryRun;
+  readonly openedAt = Date.now();
+  /** The segment on the ETL thread, opened with the first record shipped. */
+  threadId: number | undefined;
+  readonly packer = new ChunkPacker();
+  /** The deliveries in `packer`, by index (a rejection names its record by index). */
+  unsent: Delivery[] = [];
+  /** Chunks shipped and not yet answered; each settles once its dead letters are started. */
+  readonly chunks: Promise<void>[] = [];
+  /** DLQ publishes of this segment's malformed messages; the segment is durable only after them. */
+  readonly deadLetters: Promise<void>[] = [];
+  /** Whether the first delivery went to the thread (it passed the broker-side checks). */
+  firstShipped = false;
+  /** The envelope time of the first delivery, once the thread has read it (NaN if it was refused). */
+  firstTime = Number.NaN;
+  dropped = false;
+  bytes = 0;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly key: string,
+    keepDeliveries: boolean,
+  ) {
+    this.run = { count: 0, first: undefined, last: undefined, deliveries: keepDeliveries ? [] : undefined };
+  }
+
+  /** Counts a delivery into the segment (every one, malformed too: it is committed with the files). */
+  hold(d: Delivery, shipped: boolean): void {
+    const run = this.run;
+    if (run.first === undefined) {
+      run.first = d;
+      this.firstShipped = shipped;
+    }
+    run.last = d;
+    run.count++;
+    run.deliveries?.push(d);
+  }
+
+  /** Where the files go: named by the first delivery, dated by its record time when it parsed. */
+  start(): SegmentStart | undefined {
+    const d = this.run.first;
+    if (d === undefined) return undefined;
+    const parsed = this.firstShipped && !Number.isNaN(this.firstTime);
+    return {
+      topic: d.topic,
+      partition: d.partition,
+      offset: d.offset,
+      batchId: messageId(d),
+      recordTime: parsed ? this.firstTime : d.timestamp,
+    };
+  }
+}
+
 export interface SegmentWriterOptions {
-  storage: Storage;
-  encoder: EncoderPool;
+  etl: EtlPool;
+  storage: { write(path: string, data: Uint8Array): Promise<void> };
   service: string;
   mode: string;
   compression: Compression;
+  tables: readonly TableName[];
 }
 
 export interface WrittenFile {
@@ -143,33 +110,21 @@ export interface WrittenFile {
   bytes: number;
 }
 
-/** Encodes and writes every non-empty table of the segment, then its etl_meta row. */
+/** Ends the segment on the ETL thread and writes every file it returns (etl_meta last). */
 export async function writeSegment(seg: Segment, opts: SegmentWriterOptions): Promise<WrittenFile[]> {
-  const start = seg.start;
-  if (start === undefined) return [];
+  const start = seg.start();
+  if (start === undefined || seg.threadId === undefined) return [];
+  const files: EncodedFile[] = await opts.etl.finish(seg.threadId, {
+    service: opts.service,
+    mode: opts.mode,
+    openedAt: seg.openedAt,
+    endedAt: Date.now(),
+  });
   const written: WrittenFile[] = [];
-  const put = async (table: TableName, data: Uint8Array, rows: number) => {
-    const path = segmentPath(table, start);
-    await opts.storage.write(path, data);
-    written.push({ path, table, rows, bytes: data.byteLength });
-  };
-  // Every file's encoding is requested before the first write, so the thread finishes them back to back;
-  // allSettled first, so that a failure of a later file is never an unhandled rejection.
-  const files = seg.finishFiles(opts.encoder, opts.compression);
-  const encoded = await Promise.allSettled(files.map((f) => f.bytes));
-  for (const [i, f] of files.entries()) {
-    const r = encoded[i];
-    if (r.status === 'rejected') throw r.reason;
-    await put(f.table, r.value, f.rows);
+  for (const f of files) {
+    const path = segmentPath(f.table, start);
+    await opts.storage.write(path, f.bytes);
+    written.push({ path, table: f.table, rows: f.rows, bytes: f.bytes.byteLength });
   }
-  // A segment of malformed messages only wrote nothing: no ETL run to describe.
-  if (written.length === 0) return written;
-  const meta = new TableBuilder(ETL_META);
-  meta.utf8('etl_id').append(seg.rows.etlId);
-  meta.utf8('service').append(opts.service);
-  meta.utf8('mode').append(opts.mode);
-  meta.int64('timestamp_start').append(seg.openedAt);
-  meta.int64('timestamp_end').append(Date.now());
-  await put('etl_meta', encodeParquet(ETL_META, meta.finish(), opts.compression), 1);
   return written;
 }

@@ -33,12 +33,16 @@
 import type { Delivery, TopicPartition } from '../brokers/types.js';
 import { HeroflowError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
-import { EncoderPool } from './encoder-pool.js';
+import { EtlPool } from './etl-pool.js';
 import { type Compression, DEFAULT_COMPRESSION } from './parquet.js';
-import { checkDelivery, describeRejection, isRejection, messageId, parseRecord } from './record.js';
-import { RecordScanner } from './scan-record.js';
-import type { TableName } from './schemas.js';
-import { CHUNK_ROWS, type DeliveryRun, deliveryBytes, Segment, writeSegment } from './segment.js';
+import { checkDelivery, describeRejection, messageId } from './record.js';
+import { TABLES, type TableName } from './schemas.js';
+import { type DeliveryRun, deliveryBytes, Segment, writeSegment } from './segment.js';
+
+/** Records per chunk shipped to the ETL thread: a message per thousand records, not per record. */
+const SHIP_RECORDS = 2048;
+/** Packed bytes in flight to the ETL thread before add() waits for it: bounds what the hand-over holds. */
+const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -61,6 +65,8 @@ export interface ParquetSinkOptions {
   /** One budget for all open segments, in the same estimated bytes as `roll.maxBytes`. */
   memoryBudgetBytes?: number;
   compression?: Compression;
+  /** The tables to write (default: all five); rows of the others are not even built. */
+  tables?: readonly TableName[];
   /** After a segment's files are durable; the worker commits these deliveries here. */
   onDurable: (run: DeliveryRun, files: string[]) => Promise<void>;
   /**
@@ -72,10 +78,10 @@ export interface ParquetSinkOptions {
   onDeadLetter: (delivery: Delivery, reason: string) => Promise<void>;
   log?: (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
   /**
-   * The encoder thread (encoder-pool.ts). By default the sink starts its own and stops it in close();
-   * one passed in is left running (tests use this to inject failures).
+   * The ETL thread (etl-pool.ts). By default the sink starts its own and stops it in close(); one passed
+   * in is left running (tests use this to inject failures).
    */
-  encoder?: EncoderPool;
+  etl?: EtlPool;
 }
 
 export interface SinkStats {
@@ -108,9 +114,12 @@ export class ParquetSink {
   private window?: number;
   private failure: unknown;
   private closing: Promise<void> | undefined;
-  private readonly encoder: EncoderPool;
-  private readonly scanner = new RecordScanner();
+  private readonly etl: EtlPool;
+  /** Chunks shipped to the ETL thread and not yet answered, with their packed bytes. */
+  private readonly inFlight = new Map<Promise<void>, number>();
+  private inFlightBytes = 0;
   private readonly keepDeliveries: boolean;
+  private readonly tables: TableName[];
   private readonly compression: Compression;
   private readonly counters = {
     messages: 0,
@@ -123,11 +132,12 @@ export class ParquetSink {
   constructor(private readonly opts: ParquetSinkOptions) {
     this.roll = { ...DEFAULT_ROLL, ...opts.roll };
     this.budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
-    this.encoder = opts.encoder ?? new EncoderPool();
+    this.etl = opts.etl ?? new EtlPool();
     // Its start-up (parquet-wasm compile) then overlaps with the first batches instead of the first roll.
-    this.encoder.warmUp();
+    this.etl.warmUp();
     this.compression = opts.compression ?? DEFAULT_COMPRESSION;
     this.keepDeliveries = opts.keepDeliveries ?? true;
+    this.tables = [...(opts.tables ?? TABLES.map((t) => t.name))];
   }
 
   /**
@@ -146,28 +156,22 @@ export class ParquetSink {
       );
     }
     this.throwIfFailed();
-    const scanner = this.scanner;
     const keep = this.keepDeliveries;
+    const touched = new Set<Segment>();
     for (const d of deliveries) {
       const seg = this.segmentFor(d);
       const keySize = d.key === undefined ? -1 : Buffer.byteLength(d.key);
       const bad = checkDelivery(d, keySize);
-      seg.hold(d);
+      seg.hold(d, bad === undefined);
       this.openDeliveries++;
       this.counters.messages++;
-      if (bad === undefined && scanner.scan(d.value)) {
-        // The fast path: the record is read in place and copied into the columns (scan-record.ts).
-        const msgId = messageId(d);
-        if (seg.start === undefined) seg.begin(d, scanner.timestamp, msgId);
-        seg.rows.appendScanned(d, keySize, msgId, scanner);
-      } else {
-        const values = bad ?? parseRecord(d);
-        const rejected = isRejection(values);
-        if (seg.start === undefined) seg.begin(d, rejected ? undefined : values.timestamp, messageId(d));
-        if (rejected) this.deadLetter(seg, d, describeRejection(values));
-        else seg.rows.append(d, keySize, values);
+      if (bad !== undefined) this.deadLetter(seg, d, describeRejection(bad));
+      else {
+        seg.packer.pack(d, keySize, messageId(d));
+        seg.unsent.push(d);
+        touched.add(seg);
+        if (seg.packer.count >= SHIP_RECORDS) this.ship(seg);
       }
-      if (seg.rows.buffer.rows >= CHUNK_ROWS) seg.ship(this.encoder, this.compression);
       const bytes = deliveryBytes(d, keySize, keep);
       seg.bytes += bytes;
       this.openBytes += bytes;
@@ -177,10 +181,48 @@ export class ParquetSink {
         for (const open of [...this.open.values()]) this.rollBehind(open, 'window');
       }
     }
+    for (const seg of touched) this.ship(seg);
+    while (this.inFlightBytes > IN_FLIGHT_BYTES && this.failure === undefined) {
+      await Promise.race(this.inFlight.keys());
+    }
     while (this.rollingBytes > this.budget && this.failure === undefined) {
       await Promise.race(this.rolling);
     }
     this.throwIfFailed();
+  }
+
+  /**
+   * Hands the segment's packed records to the ETL thread. Its answer names the malformed ones, which go to
+   * the dead-letter topic from here (the chunk's deliveries are kept until then, and only until then).
+   */
+  private ship(seg: Segment): void {
+    if (seg.packer.count === 0) return;
+    const deliveries = seg.unsent;
+    seg.unsent = [];
+    const chunk = seg.packer.take();
+    const bytes = chunk.bytes.byteLength + chunk.meta.byteLength;
+    const first = seg.threadId === undefined;
+    seg.threadId ??= this.etl.open({
+      topic: deliveries[0].topic,
+      etlId: seg.etlId,
+      tables: this.tables,
+      compression: this.compression,
+    });
+    const answered = this.etl.chunk(seg.threadId, chunk).then(
+      (r) => {
+        if (first) seg.firstTime = r.firstTime;
+        if (seg.dropped) return;
+        for (const [i, reason] of r.rejects) this.deadLetter(seg, deliveries[i], reason);
+      },
+      (err: unknown) => this.fail(err, seg),
+    );
+    seg.chunks.push(answered);
+    this.inFlight.set(answered, bytes);
+    this.inFlightBytes += bytes;
+    void answered.then(() => {
+      this.inFlight.delete(answered);
+      this.inFlightBytes -= bytes;
+    });
   }
 
   /** Waits until every segment rolled so far is durable (open ones stay open); rejects with a failure. */
@@ -207,7 +249,8 @@ export class ParquetSink {
     for (const seg of [...this.open.values()]) {
       if (!filter(this.tpOf(seg))) continue;
       this.detach(seg);
-      seg.abort(this.encoder);
+      seg.dropped = true;
+      if (seg.threadId !== undefined) this.etl.abort(seg.threadId);
       this.opts.log?.('info', 'dropped buffered deliveries of a revoked partition', {
         ...this.tpOf(seg),
         deliveries: seg.run.count,
@@ -218,7 +261,7 @@ export class ParquetSink {
   /** Flushes everything, then refuses further adds and stops the encoder thread. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.flush().finally(() => {
-      if (this.opts.encoder === undefined) return this.encoder.close();
+      if (this.opts.etl === undefined) return this.etl.close();
     });
     return this.closing;
   }
@@ -292,6 +335,7 @@ export class ParquetSink {
   /** Takes the segment out of the open set and queues its write behind earlier ones of its partition. */
   private rollSegment(seg: Segment, cause: 'size' | 'age' | 'memory' | 'window' | 'flush'): Promise<void> {
     this.detach(seg);
+    this.ship(seg);
     const previous = this.writes.get(seg.key) ?? Promise.resolve();
     const done = previous.then(() => this.complete(seg, cause));
     const tail = done.catch((err: unknown) => this.fail(err, seg));
@@ -308,14 +352,17 @@ export class ParquetSink {
 
   private async complete(seg: Segment, cause: string): Promise<void> {
     this.throwIfFailed();
+    // Every chunk answered (so every dead letter of the segment started), then every dead letter published.
+    await Promise.all(seg.chunks);
     await Promise.all(seg.deadLetters);
     this.throwIfFailed();
     const files = await writeSegment(seg, {
+      etl: this.etl,
       storage: this.opts.storage,
-      encoder: this.encoder,
       service: this.opts.service,
       mode: this.opts.mode,
       compression: this.compression,
+      tables: this.tables,
     });
     for (const f of files) {
       this.counters.files++;

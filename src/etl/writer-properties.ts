@@ -1,6 +1,6 @@
 /**
- * Codec choice and parquet-wasm writer properties. Kept apart from parquet.ts so that the encoder thread
- * (encoder-worker.ts) loads only parquet-wasm and not apache-arrow: the thread starts faster.
+ * Codec choice and parquet-wasm writer properties, shared by the ETL thread (etl-thread.ts) and the
+ * one-shot encoder in parquet.ts.
  */
 import {
   EnabledStatistics,

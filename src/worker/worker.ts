@@ -10,7 +10,13 @@
  * previous one (and rolled files if a limit was reached).
  */
 import type { Broker, Delivery, StartPosition, Subscription, TopicPartition } from '../brokers/types.js';
-import { type Compression, type DeliveryRun, ParquetSink, type SinkStats } from '../etl/index.js';
+import {
+  type Compression,
+  type DeliveryRun,
+  ParquetSink,
+  type SinkStats,
+  type TableName,
+} from '../etl/index.js';
 import type { OffsetStore } from '../state/index.js';
 import type { Storage } from '../storage/types.js';
 import { BatchOffsets } from './batch-offsets.js';
@@ -36,6 +42,8 @@ export interface WorkerOptions {
   roll: { maxRows: number; maxBytes: number; maxAgeMs: number };
   memoryBudgetBytes: number;
   compression?: Compression;
+  /** The tables to write (default: all five). */
+  tables?: readonly TableName[];
   maxBatch?: number;
   /** Triggered batch mode: read only up to these per-partition targets, stop once they are reached. */
   limit?: BatchLimit;
@@ -86,6 +94,7 @@ export class Worker {
       roll: opts.roll,
       memoryBudgetBytes: opts.memoryBudgetBytes,
       compression: opts.compression,
+      tables: opts.tables,
       log,
       onDurable: (run) => this.acknowledge(run),
       // Kafka commits a run by its ends: the sink then keeps no message bodies until files are durable.

@@ -2,90 +2,105 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { tableToIPC } from 'apache-arrow';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import type { Delivery } from '../../src/brokers/types.js';
 import { isHeroflowError } from '../../src/errors.js';
-import { EncoderPool } from '../../src/etl/encoder-pool.js';
-import { ETL_META, LIB_SERVER_GAME } from '../../src/etl/schemas.js';
-import { TableBuilder } from '../../src/etl/table-builder.js';
+import { EtlPool, type SegmentOpen } from '../../src/etl/etl-pool.js';
+import { ChunkPacker, type PackedChunk } from '../../src/etl/packed.js';
+import { messageId } from '../../src/etl/record.js';
 import { attackFrame, deliveries, envelope, pyDumps } from './fixtures.js';
 import { recordedSink } from './helpers.js';
 
-/** An etl_meta chunk whose etl_id values are `ids`. */
-function chunk(ids: string[]): Uint8Array {
-  const b = new TableBuilder(ETL_META);
-  for (const id of ids) {
-    b.utf8('etl_id').append(id);
-    b.utf8('service').append('s');
-    b.utf8('mode').append('m');
-    b.int64('timestamp_start').append(1);
-    b.int64('timestamp_end').append(2);
-  }
-  return tableToIPC(b.finish(), 'stream');
+const attackOf = (damage: number) =>
+  envelope(
+    'kafka.lib.server.game',
+    'Attack Completed',
+    '2023-09-01T12:00:00',
+    pyDumps(attackFrame('2023-09-01T12:00:00Z', 'g', 'u', 'e', damage, 100)),
+  );
+const attack = attackOf(10);
+const CRASHING = new URL('./crashing-etl.ts', import.meta.url);
+const OPEN: SegmentOpen = {
+  topic: 'lib.server.game',
+  etlId: 'etl-1',
+  tables: ['lib_server_game', 'etl_meta'],
+  compression: 'zstd',
+};
+const FINISH = { service: 'kafka', mode: 'Streaming', openedAt: 1, endedAt: 2 };
+
+function pack(ds: Delivery[]): PackedChunk {
+  const p = new ChunkPacker();
+  for (const d of ds) p.pack(d, -1, messageId(d));
+  return p.take();
 }
 
-async function ids(bytes: Uint8Array): Promise<unknown[]> {
+async function damages(bytes: Uint8Array): Promise<unknown[]> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return (await parquetReadObjects({ file, compressors })).map((r) => r.etl_id);
+  return (await parquetReadObjects({ file, compressors })).map((r) => r.enemy_damage);
 }
 
-const attack = envelope(
-  'kafka.lib.server.game',
-  'Attack Completed',
-  '2023-09-01T12:00:00',
-  pyDumps(attackFrame('2023-09-01T12:00:00Z', 'g', 'u', 'e', 10, 100)),
-);
-const CRASHING = new URL('./crashing-encoder.ts', import.meta.url);
-
-describe('EncoderPool', () => {
-  it('keeps each file in append order, whatever order files are finished in', async () => {
-    const pool = new EncoderPool();
+describe('EtlPool (the ETL thread)', () => {
+  it('keeps each segment in chunk order, whatever order segments finish in', async () => {
+    const pool = new EtlPool();
     try {
-      const a = pool.open(ETL_META, 'zstd');
-      const b = pool.open(ETL_META, 'snappy');
-      pool.append(a, chunk(['a1', 'a2']));
-      pool.append(b, chunk(['b1']));
-      pool.append(a, chunk(['a3']));
-      pool.append(b, chunk(['b2', 'b3']));
-      const [fb, fa] = await Promise.all([pool.finish(b), pool.finish(a)]);
-      assert.deepEqual(await ids(fa), ['a1', 'a2', 'a3']);
-      assert.deepEqual(await ids(fb), ['b1', 'b2', 'b3']);
+      const a = pool.open(OPEN);
+      const b = pool.open({ ...OPEN, etlId: 'etl-2' });
+      const chunks = [
+        pool.chunk(a, pack(deliveries([attackOf(1), attackOf(2)]))),
+        pool.chunk(b, pack(deliveries([attackOf(11)]))),
+        pool.chunk(a, pack(deliveries([attackOf(3)], { from: 2n }))),
+        pool.chunk(b, pack(deliveries([attackOf(12), attackOf(13)], { from: 1n }))),
+      ];
+      await Promise.all(chunks);
+      const [fb, fa] = await Promise.all([pool.finish(b, FINISH), pool.finish(a, FINISH)]);
+      assert.deepEqual(
+        fa.map((f) => f.table),
+        ['lib_server_game', 'etl_meta'],
+      );
+      assert.deepEqual(await damages(fa[0].bytes), [1n, 2n, 3n]);
+      assert.deepEqual(await damages(fb[0].bytes), [11n, 12n, 13n]);
+      assert.equal(fa[0].rows, 3);
     } finally {
       await pool.close();
     }
   });
 
-  it('rejects finish when encoding fails, and keeps serving other files', async () => {
-    const pool = new EncoderPool();
+  it('names each malformed record of a chunk by index and reason, and writes the others', async () => {
+    const pool = new EtlPool();
     try {
-      const bad = pool.open(ETL_META, 'zstd');
-      pool.append(bad, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
-      await assert.rejects(pool.finish(bad), /Parquet encoding failed/);
-      const good = pool.open(ETL_META, 'zstd');
-      pool.append(good, chunk(['ok']));
-      assert.deepEqual(await ids(await pool.finish(good)), ['ok']);
+      const seg = pool.open(OPEN);
+      const r = await pool.chunk(
+        seg,
+        pack(deliveries([attackOf(1), 'not json', { level: 'INFO' }, attackOf(4)])),
+      );
+      assert.deepEqual(r.rejects, [
+        [1, 'not_json'],
+        [2, 'missing_field: log_message'],
+      ]);
+      assert.equal(r.firstTime, Date.UTC(2023, 8, 1, 12));
+      const [game] = await pool.finish(seg, FINISH);
+      assert.deepEqual(await damages(game.bytes), [1n, 4n]);
     } finally {
       await pool.close();
     }
   });
 
-  it('rejects outstanding and later finishes once closed', async () => {
-    const pool = new EncoderPool();
-    const id = pool.open(ETL_META, 'zstd');
-    pool.append(id, chunk(['x']));
-    const pending = assert.rejects(pool.finish(id), /closed/);
+  it('rejects outstanding and later requests once closed', async () => {
+    const pool = new EtlPool();
+    const seg = pool.open(OPEN);
+    const pending = assert.rejects(pool.chunk(seg, pack(deliveries([attack]))), /closed/);
     await pool.close();
     await pending;
-    await assert.rejects(pool.finish(pool.open(ETL_META, 'zstd')), /closed/);
+    await assert.rejects(pool.finish(pool.open(OPEN), FINISH), /closed/);
     await pool.close(); // idempotent
   });
 
-  it('a crashed encoder thread rejects the sink with HF_STORAGE_IO and commits nothing', async () => {
-    const pool = new EncoderPool(CRASHING);
+  it('a crashed ETL thread rejects the sink with HF_STORAGE_IO and commits nothing', async () => {
+    const pool = new EtlPool(CRASHING);
     try {
-      const r = recordedSink({ encoder: pool });
-      await r.sink.add(deliveries([attack, attack]));
+      const r = recordedSink({ etl: pool });
+      await r.sink.add(deliveries([attack, attack])).catch(() => {});
       await assert.rejects(r.sink.flush(), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
       await assert.rejects(r.sink.add(deliveries([attack])), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
       assert.equal(r.durable.length, 0);
@@ -100,8 +115,8 @@ describe('EncoderPool', () => {
     await r.sink.add(deliveries([attack]));
     await r.sink.close();
     assert.equal(r.durable.length, 1);
-    const pool = (r.sink as unknown as { encoder: EncoderPool }).encoder;
-    await assert.rejects(pool.finish(pool.open(LIB_SERVER_GAME, 'zstd')), /closed/);
+    const pool = (r.sink as unknown as { etl: EtlPool }).etl;
+    await assert.rejects(pool.finish(pool.open(OPEN), FINISH), /closed/);
   });
 
   it('does not keep the process alive when a sink is left open', () => {
@@ -113,7 +128,7 @@ describe('EncoderPool', () => {
       const { MemoryStorage } = await import(${JSON.stringify(storage)});
       const s = new ParquetSink({ storage: new MemoryStorage(), service: 'm', mode: 'Streaming',
         onDurable: async () => {}, onDeadLetter: async () => {} });
-      const value = new TextEncoder().encode(${JSON.stringify(attack)});
+      const value = new TextEncoder().encode(${JSON.stringify(pyDumps(attack))});
       await s.add(Array.from({ length: 40000 }, (_, i) => ({ id: String(i), topic: 't', partition: 0,
         offset: BigInt(i), value, timestamp: 1693569600000 })));
       console.log('added');`;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tableToIPC } from 'apache-arrow';
 import type { Delivery } from '../../src/brokers/types.js';
+import { ChunkPacker, F_VALUE, F_VALUE_END, type PackedChunk } from '../../src/etl/packed.js';
 import { isRejection, messageId, parseRecord } from '../../src/etl/record.js';
 import { SegmentRows } from '../../src/etl/rows.js';
 import { RecordScanner } from '../../src/etl/scan-record.js';
@@ -15,15 +16,22 @@ import { attackFrame, delivery, envelope, pyDumps, simulatorRecords, startFrame 
 
 const scanner = new RecordScanner();
 
+function packed(d: Delivery): PackedChunk {
+  const p = new ChunkPacker();
+  p.pack(d, -1, messageId(d));
+  return p.take();
+}
+
 /** Rows of one delivery through each path, as IPC bytes per table (undefined: the fast path handed over). */
 function bothPaths(d: Delivery): { fast: Uint8Array[] | undefined; slow: Uint8Array[] | 'rejected' } {
-  const slowRows = new SegmentRows('etl');
+  const c = packed(d);
+  const slowRows = new SegmentRows('etl', d.topic);
   const v = parseRecord(d);
-  if (!isRejection(v)) slowRows.append(d, -1, v);
+  if (!isRejection(v)) slowRows.append(c, 0, v);
   const slow = isRejection(v) ? 'rejected' : slowRows.tables().map(([, b]) => tableToIPC(b.finish()));
-  if (!scanner.scan(d.value)) return { fast: undefined, slow };
-  const fastRows = new SegmentRows('etl');
-  fastRows.appendScanned(d, -1, messageId(d), scanner);
+  if (!scanner.scan(c.bytes, c.meta[F_VALUE], c.meta[F_VALUE_END])) return { fast: undefined, slow };
+  const fastRows = new SegmentRows('etl', d.topic);
+  fastRows.appendScanned(c, 0, scanner);
   return { fast: fastRows.tables().map(([, b]) => tableToIPC(b.finish())), slow };
 }
 

@@ -27,7 +27,6 @@ export function headersOf(m: KafkaMessage): Record<string, string> | undefined {
  * closures (the adapter's per-message allocations were a third of its cost in a profile).
  */
 export class KafkaDelivery implements Delivery {
-  readonly id: string;
   key?: string;
   headers?: Record<string, string>;
   constructor(
@@ -38,8 +37,10 @@ export class KafkaDelivery implements Delivery {
     readonly value: Uint8Array,
     readonly timestamp: number,
     readonly redelivered: boolean,
-  ) {
-    this.id = `${topic}/${partition}@${offset}`;
+  ) {}
+  /** Made on demand: most deliveries are never asked for it, and a string per message is GC work. */
+  get id(): string {
+    return `${this.topic}/${this.partition}@${this.offset}`;
   }
   ack(): Promise<void> {
     return this.sub.commit([this]);

@@ -29,6 +29,7 @@ const SETTING_NAMES = [
   'rollAge',
   'memoryBudget',
   'compression',
+  'tables',
   'idleExit',
   'redisHost',
   'redisPort',
@@ -116,6 +117,7 @@ export function registerWorker(program: Command): void {
       },
       memoryBudgetBytes: s.memoryBudget,
       compression: s.compression,
+      tables: s.tables,
       idleExitMs: s.idleExit,
       log,
     });
