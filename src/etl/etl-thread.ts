@@ -1,19 +1,24 @@
 /**
  * The ETL thread (etl-pool.ts starts it): packed records in, Parquet files out.
  *
- * Per open segment: the column builders (rows.ts) and, per table, a parquet-wasm streaming writer
- * (`transformParquetStream`, arrow-rs' ArrowWriter). Each record is read by the fast path (scan-record.ts)
- * or, when it does not fit it, by the generic path (record.ts), which also names the rejections; every
- * CHUNK_ROWS records the built rows go to the writers, which encode and compress them into pages at once,
- * so a finish only has the tail and the footers left to do.
+ * Per open segment: the column builders (rows.ts) and, per table, the rows built so far as compact Arrow
+ * IPC. Each record is read by the fast path (scan-record.ts) or, when it does not fit it, by the generic
+ * path (record.ts), which also names the rejections; every CHUNK_ROWS records the builders are turned into
+ * IPC (and start again small). A finish joins each table's IPC and encodes it in one `writeParquet`.
+ *
+ * Why not parquet-wasm's streaming writer: its batches wait in wasm memory until the writer's async loop
+ * takes them, and on a busy thread it lags; wasm memory never shrinks, so a worker with four open segments
+ * sat at 200 MB of wasm memory. Encoding one segment at a time bounds wasm memory by one segment, and the
+ * CPU per row is the same (docs/performance.md).
  *
  * Messages are handled in arrival order; a failure is kept on its segment and reported by its finish.
  */
 import { parentPort } from 'node:worker_threads';
 import { tableToIPC } from 'apache-arrow';
-import { transformParquetStream, Table as WasmTable } from 'parquet-wasm';
+import { Table as WasmTable, writeParquet } from 'parquet-wasm';
 import { replaceArrowSchema } from './arrow-schema-footer.js';
 import type { EncodedFile, EtlReply, EtlRequest, SegmentFinish, SegmentOpen } from './etl-pool.js';
+import { concatIpcStreams } from './ipc-concat.js';
 import type { PackedChunk } from './packed.js';
 import { encodeParquet, footerSchema } from './parquet.js';
 import { SegmentRows } from './rows.js';
@@ -21,96 +26,56 @@ import { RecordScanner } from './scan-record.js';
 import { ETL_META, type TableName } from './schemas.js';
 import { TableBuilder } from './table-builder.js';
 import { transformRecord } from './transform.js';
-import { type Compression, writerProperties } from './writer-properties.js';
+import { writerProperties } from './writer-properties.js';
 
 /**
- * Records per batch handed to the writers. parquet-wasm's streaming writer costs noticeably more CPU per
- * row below ~32k rows per batch (docs/parquet.md); larger batches hold more columns in memory.
+ * Records per batch handed to the writers. The column builders of every open segment hold up to this many
+ * rows; 16k costs about the same encoder CPU per row as 32k (docs/performance.md) with half the memory.
  */
-const CHUNK_ROWS = 32_768;
-
-interface OpenFile {
-  controller: ReadableStreamDefaultController<unknown>;
-  /** The encoded file's parts; settles after the input stream is closed (or errored). */
-  output: Promise<Uint8Array[]>;
-  rows: number;
-}
-
-function openFile(compression: Compression): OpenFile {
-  let controller!: ReadableStreamDefaultController<unknown>;
-  const input = new ReadableStream({
-    start(c) {
-      controller = c;
-    },
-  });
-  // transformParquetStream resolves only once it has read the first batch (it needs the schema), so the
-  // promise is chained here and not awaited.
-  const output = transformParquetStream(input, writerProperties(compression)).then(async (stream) => {
-    const parts: Uint8Array[] = [];
-    for await (const part of stream as unknown as AsyncIterable<Uint8Array>) parts.push(part);
-    return parts;
-  });
-  output.catch(() => {}); // reported by finish; an aborted file's rejection is expected
-  return { controller, output, rows: 0 };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
+const CHUNK_ROWS = 16_384;
 
 class ThreadSegment {
   rows: SegmentRows;
-  private readonly files = new Map<TableName, OpenFile>();
+  /** Per table, its rows so far as IPC streams of CHUNK_ROWS records. */
+  private readonly ipc = new Map<TableName, { rows: number; streams: Uint8Array[] }>();
   failure: unknown;
 
   constructor(readonly o: SegmentOpen) {
     this.rows = new SegmentRows(o.etlId, o.topic, new Set(o.tables));
   }
 
-  /** The rows built so far to the writers; a fresh set of builders for what comes next. */
+  /** The rows built so far into compact IPC; a fresh set of builders for what comes next. */
   ship(): void {
     for (const [spec, builder] of this.rows.tables()) {
       if (builder.rows === 0) continue;
-      let file = this.files.get(spec.name);
-      if (file === undefined) {
-        file = openFile(this.o.compression);
-        this.files.set(spec.name, file);
+      let table = this.ipc.get(spec.name);
+      if (table === undefined) {
+        table = { rows: 0, streams: [] };
+        this.ipc.set(spec.name, table);
       }
-      file.rows += builder.rows;
-      // One IPC stream per batch; the writer takes ownership of the wasm batches.
-      const ipc = tableToIPC(builder.finish(), 'stream');
-      for (const batch of WasmTable.fromIPCStream(ipc).recordBatches()) file.controller.enqueue(batch);
+      table.rows += builder.rows;
+      table.streams.push(tableToIPC(builder.finish(), 'stream'));
     }
     this.rows = new SegmentRows(this.o.etlId, this.o.topic, new Set(this.o.tables));
   }
 
-  async finish(f: SegmentFinish): Promise<EncodedFile[]> {
+  finish(f: SegmentFinish): EncodedFile[] {
     if (this.failure !== undefined) throw this.failure;
     this.ship();
-    const tables = this.rows.tables().map(([spec]) => spec);
     const out: EncodedFile[] = [];
-    // Every writer is closed before the first is awaited: the tails encode back to back.
-    for (const file of this.files.values()) file.controller.close();
-    for (const spec of tables) {
-      const file = this.files.get(spec.name);
-      if (file === undefined) continue;
-      const bytes = concat(await file.output);
+    for (const [spec] of this.rows.tables()) {
+      const table = this.ipc.get(spec.name);
+      if (table === undefined) continue;
+      const wasmTable = WasmTable.fromIPCStream(concatIpcStreams(table.streams));
+      this.ipc.delete(spec.name);
+      const bytes = writeParquet(wasmTable, writerProperties(this.o.compression));
       const schema = footerSchema(spec);
       out.push({
         table: spec.name,
-        rows: file.rows,
+        rows: table.rows,
         bytes: schema === undefined ? bytes : replaceArrowSchema(bytes, schema),
       });
     }
-    this.files.clear();
     // A segment of malformed messages only wrote nothing: no ETL run to describe.
     if (out.length > 0 && this.o.tables.includes('etl_meta')) {
       const meta = new TableBuilder(ETL_META);
@@ -126,11 +91,6 @@ class ThreadSegment {
       });
     }
     return out;
-  }
-
-  abort(): void {
-    for (const file of this.files.values()) file.controller.error(new Error('aborted'));
-    this.files.clear();
   }
 }
 
@@ -177,18 +137,18 @@ port.on('message', (m: EtlRequest) => {
       segments.delete(m.seg);
       if (seg === undefined)
         return reply({ req: m.req, kind: 'error', error: `segment ${m.seg} is not open` });
-      seg.finish(m).then(
-        (files) =>
-          reply(
-            { req: m.req, kind: 'finish', files },
-            files.map((f) => f.bytes.buffer as ArrayBuffer),
-          ),
-        (err: unknown) => reply({ req: m.req, kind: 'error', error: String(err) }),
-      );
+      try {
+        const files = seg.finish(m);
+        reply(
+          { req: m.req, kind: 'finish', files },
+          files.map((f) => f.bytes.buffer as ArrayBuffer),
+        );
+      } catch (err) {
+        reply({ req: m.req, kind: 'error', error: String(err) });
+      }
       return;
     }
     case 'abort':
-      segments.get(m.seg)?.abort();
       segments.delete(m.seg);
       return;
   }

@@ -17,11 +17,13 @@ import type { TableName } from './schemas.js';
 import type { Compression } from './writer-properties.js';
 
 /**
- * Memory held per delivery beyond its value: the fixed-width columns and offsets of its buffer_meta and
- * log_meta rows, the Delivery object itself. The value's text is copied into the string columns; it counts
- * a second time when the sink keeps the Delivery until it is durable (`held`).
+ * Memory held per delivery beyond its value, measured rather than summed up: the ETL thread's column
+ * builders, the Parquet writers' page buffers in wasm memory (which never shrinks, so its high-water mark
+ * is what counts), the packed copy in flight. 100k simulator records in one open segment cost about
+ * 150 MB of thread memory, 1.5 kB a record for ~500 B values (docs/performance.md). The value counts a
+ * second time when the sink keeps the Delivery until it is durable (`held`).
  */
-const PER_DELIVERY_OVERHEAD = 160;
+export const PER_DELIVERY_OVERHEAD = 300;
 
 export function deliveryBytes(d: Delivery, keySize: number, held = true): number {
   return (held ? 2 : 1) * d.value.byteLength + Math.max(keySize, 0) + PER_DELIVERY_OVERHEAD;

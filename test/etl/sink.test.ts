@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HEADER_MSG_ID } from '../../src/brokers/types.js';
 import { isHeroflowError } from '../../src/errors.js';
+import { PER_DELIVERY_OVERHEAD } from '../../src/etl/segment.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { attackFrame, deliveries, delivery, envelope, pyDumps, startFrame } from './fixtures.js';
 import { allRows, readRows, recordedSink } from './helpers.js';
@@ -142,8 +143,8 @@ describe('ParquetSink', () => {
   });
 
   it('rolls by bytes', async () => {
-    // The estimate per delivery: its value twice (kept + copied into columns) plus 160 bytes of overhead.
-    const perDelivery = 2 * deliveries(attacks(1))[0].value.byteLength + 160;
+    // The estimate per delivery: its value twice (kept + copied into columns) plus the fixed overhead.
+    const perDelivery = 2 * deliveries(attacks(1))[0].value.byteLength + PER_DELIVERY_OVERHEAD;
     const r = recordedSink({ roll: { maxBytes: 3 * perDelivery - 1 } });
     await r.sink.add(deliveries(attacks(5)));
     await r.sink.drain();
@@ -192,7 +193,7 @@ describe('ParquetSink', () => {
 
   it('over the memory budget, rolls the largest segment first', async () => {
     const value = deliveries(attacks(1))[0].value.byteLength;
-    const r = recordedSink({ memoryBudgetBytes: 5 * (2 * value + 160) - 1 });
+    const r = recordedSink({ memoryBudgetBytes: 5 * (2 * value + PER_DELIVERY_OVERHEAD) - 1 });
     await r.sink.add([
       ...deliveries(attacks(3), { partition: 0 }),
       ...deliveries(attacks(1), { partition: 1 }),
