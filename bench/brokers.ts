@@ -11,6 +11,11 @@
  *      (--exit-when-idle, not counted). records/s = records published / seconds from the first publish
  *      to the last Parquet file. For redis+fanout a `heroflow fanout` process runs beside them.
  *
+ *   3. drain, 1 worker (brokers that keep records): a worker joins the group and leaves, the records are
+ *      published while no worker runs, then one worker starts and reads the backlog into Parquet.
+ *      records/s = records / seconds from its spawn to its last file: the consumer side alone, which the
+ *      pipeline columns cannot show when publishing is the slower half.
+ *
  *   npx tsx bench/brokers.ts [--records 100000] [--only kafka,redis,redis+fanout,redis+streams,amqp,nats,mqtt]
  *
  * Publisher, workers and brokers share the machine's 2 cores: the figures are what this box does with
@@ -140,6 +145,35 @@ async function pipeline(name: string, url: string, n: number): Promise<{ seconds
   return { seconds, rows };
 }
 
+/** The backlog case: records published while the group's only member is away, then read by one worker. */
+async function drain(name: string, url: string): Promise<{ seconds: number; rows: number }> {
+  const topic = newTopic(name, 'drain');
+  const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-'));
+  const group = `hfbench-${randomBytes(3).toString('hex')}`;
+  const broker = await openBroker(url, { partitions: { [topic]: 4 } });
+  if (broker instanceof KafkaBroker) await broker.ensureTopics([{ topic, partitions: 4 }]);
+  const args = [
+    'worker',
+    ...['--broker', url, '--topics', topic, '--group', group, '--worker-id', `${group}-0`],
+    ...['--out', out, '--from', 'earliest', '--log-level', 'info'],
+  ];
+  // Join once, so the group (queue, durable consumer, session, stream group) exists, then leave.
+  const first = heroflow(args);
+  await until(() => first.stderr.includes('"worker ready"'), 'the worker to join');
+  first.child.kill('SIGINT');
+  await first.exit;
+  await publishAll(broker, messages(topic));
+  await broker.close();
+  const t0 = performance.now();
+  const worker = heroflow([...args, '--exit-when-idle', `${IDLE_EXIT_S}s`]);
+  const code = await worker.exit;
+  const seconds = (performance.now() - t0) / 1000 - IDLE_EXIT_S;
+  await rm(out, { recursive: true, force: true });
+  if (code !== 0) throw new Error(`the drain worker failed: ${worker.stderr}`);
+  const rows = Number(/messages consumed\s+([\d,]+)/.exec(worker.stdout)?.[1].replace(/,/g, '') ?? 0);
+  return { seconds, rows };
+}
+
 async function cleanUp(): Promise<void> {
   const bench = topicsUsed;
   const kafka = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
@@ -174,9 +208,9 @@ console.log(
   `${records.toLocaleString('en-US')} records of ${Math.round(payload.reduce((a, r) => a + r.value.length, 0) / records)} B per broker`,
 );
 console.log(
-  '| broker | publish msgs/s | pipeline 1 worker rec/s | pipeline 2 workers rec/s | rows written (1 w / 2 w) |',
+  '| broker | publish msgs/s | pipeline 1 worker rec/s | pipeline 2 workers rec/s | drain 1 worker rec/s | rows written (1 w / 2 w / drain) |',
 );
-console.log('|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|');
 try {
   for (const name of only) {
     const url = URLS[name];
@@ -186,12 +220,14 @@ try {
     await broker.close();
     const one = await pipeline(name, url, 1);
     const two = await pipeline(name, url, 2);
+    // Pub/Sub and the fan-out middleware keep nothing for an absent worker: no backlog to drain.
+    const backlog = name === 'redis' || name === 'redis+fanout' ? undefined : await drain(name, url);
     // Pub/Sub hands every record to every worker; a shortfall is loss (Redis cuts a subscriber that lags).
     const copies = (n: number) => (name === 'redis' ? n : 1);
     const cell = (r: { seconds: number; rows: number }, n: number) =>
       `${rate(records, r.seconds)}${r.rows < records * copies(n) ? ` (lost ${(records * copies(n) - r.rows).toLocaleString('en-US')})` : ''}`;
     console.log(
-      `| ${name} | ${rate(records, pub)} | ${cell(one, 1)} | ${cell(two, 2)} | ${one.rows.toLocaleString('en-US')} / ${two.rows.toLocaleString('en-US')} |`,
+      `| ${name} | ${rate(records, pub)} | ${cell(one, 1)} | ${cell(two, 2)} | ${backlog ? cell(backlog, 1) : '– (keeps nothing)'} | ${one.rows.toLocaleString('en-US')} / ${two.rows.toLocaleString('en-US')} / ${backlog?.rows.toLocaleString('en-US') ?? '–'} |`,
     );
   }
 } finally {

@@ -74,6 +74,11 @@ export interface ParquetSinkOptions {
    * run by its first and last delivery (Subscription.commitRun): the sink then holds no message bodies.
    */
   keepDeliveries?: boolean;
+  /**
+   * Called once, as soon as a write or a dead-letter publish fails (later calls reject with the same
+   * error): the worker stops consuming at once instead of at its next batch, which may never come.
+   */
+  onFailure?: (err: HeroflowError) => void;
   /** For each malformed delivery; the worker publishes it to `<topic>.dlq`. */
   onDeadLetter: (delivery: Delivery, reason: string) => Promise<void>;
   log?: (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -388,12 +393,16 @@ export class ParquetSink {
       ...this.tpOf(seg),
       error: err instanceof Error ? err.message : String(err),
     });
+    this.opts.onFailure?.(this.failureError());
   }
 
   private throwIfFailed(): void {
-    if (this.failure === undefined) return;
-    if (this.failure instanceof HeroflowError) throw this.failure;
-    throw new HeroflowError('HF_STORAGE_IO', `Writing Parquet output failed: ${String(this.failure)}`, {
+    if (this.failure !== undefined) throw this.failureError();
+  }
+
+  private failureError(): HeroflowError {
+    if (this.failure instanceof HeroflowError) return this.failure;
+    return new HeroflowError('HF_STORAGE_IO', `Writing Parquet output failed: ${String(this.failure)}`, {
       cause: this.failure,
     });
   }

@@ -99,6 +99,12 @@ export class Worker {
       onDurable: (run) => this.acknowledge(run),
       // Kafka commits a run by its ends: the sink then keeps no message bodies until files are durable.
       keepDeliveries: !this.commitsRuns(),
+      // A failed write ends the run now (run() rejects with it), not at a next batch that may never come.
+      onFailure: () => {
+        this.stopping = true;
+        clearTimeout(this.idleTimer);
+        void this.sub?.close();
+      },
       onDeadLetter: async (delivery, reason) => {
         await opts.broker.publish([deadLetterMessage(delivery, reason)]);
       },
@@ -117,12 +123,15 @@ export class Worker {
     await this.sub?.ready();
   }
 
-  /** Graceful stop: stop pulling, flush open files, commit, leave the group. */
+  /**
+   * Graceful stop: stop pulling, flush open files, commit, leave the group. Never rejects: a failure of
+   * the run is reported by run().
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.idleTimer);
     await this.sub?.close();
-    await this.loop;
+    await this.loop?.catch(() => {});
   }
 
   stats(): WorkerStats {

@@ -3,9 +3,14 @@
  * what is unacked — buffered here or held by the consumer — so the BatchQueue never needs to pause the
  * channel: a consumer that stops committing stops the broker from sending.
  *
- * Acks are per message on the channel that received it. After a reconnect the old delivery tags mean
+ * Acks go out on the channel that received the messages. After a reconnect the old delivery tags mean
  * nothing (and acking an unknown tag would close the channel), so deliveries of an older channel
  * generation are ignored on commit: RabbitMQ has already requeued them and delivers them again.
+ *
+ * One `basic.ack multiple` per commit instead of one frame per message: delivery tags on a channel count
+ * up from 1, so once every tag below T is settled a single ack of T-1 with `multiple` covers them all. A
+ * delivery committed while an earlier one is still held waits (settled here, not yet sent) until the
+ * earlier one is settled too; a worker killed meanwhile gets it redelivered (at-least-once, as before).
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { type Delivery, HEADER_MSG_ID, type SubscribeOptions, type TopicPartition } from '../types.js';
@@ -30,6 +35,10 @@ export class AmqpSubscription extends PushSubscription {
   readonly #broker: AmqpBroker;
   /** Unacked deliveries of the current channel by delivery tag: guards against double acks. */
   readonly #unacked = new Map<number, ConsumeMessage>();
+  /** Lowest delivery tag of the current channel not yet covered by an ack sent to RabbitMQ. */
+  #low = 1;
+  /** Highest delivery tag received on the current channel. */
+  #high = 0;
   #ch: Channel | undefined;
   #gen = 0;
   #started = false;
@@ -68,6 +77,8 @@ export class AmqpSubscription extends PushSubscription {
     this.#gen++;
     this.#ch = undefined;
     this.#unacked.clear();
+    this.#low = 1;
+    this.#high = 0;
     this.queue.discard(() => true);
   }
 
@@ -122,6 +133,7 @@ export class AmqpSubscription extends PushSubscription {
     }
     const tag = msg.fields.deliveryTag;
     this.#unacked.set(tag, msg);
+    this.#high = tag;
     const headers: Record<string, string> = {};
     let key: string | undefined;
     let ts: number | undefined;
@@ -152,15 +164,33 @@ export class AmqpSubscription extends PushSubscription {
 
   async commit(deliveries: Delivery[]): Promise<void> {
     for (const d of deliveries) this.#settle(d, 'ack');
+    this.#ackSettled();
   }
 
-  /** ack, nack-requeue, or nack-to-dead-letter one delivery of the current channel; others are ignored. */
+  /**
+   * Settles one delivery of the current channel (others are ignored): a nack goes out at once, an ack is
+   * sent by #ackSettled with its neighbours.
+   */
   #settle(d: Delivery, how: 'ack' | 'requeue' | 'drop'): void {
     const h = held.get(d);
     if (!h || h.gen !== this.#gen || this.#unacked.get(h.msg.fields.deliveryTag) !== h.msg) return;
     this.#unacked.delete(h.msg.fields.deliveryTag);
-    if (how === 'ack') h.ch.ack(h.msg);
-    else h.ch.nack(h.msg, false, how === 'requeue');
+    if (how !== 'ack') {
+      h.ch.nack(h.msg, false, how === 'requeue');
+      this.#ackSettled();
+    }
+  }
+
+  /** One `multiple` ack for the run of settled tags from #low up to the first delivery still held. */
+  #ackSettled(): void {
+    const ch = this.#ch;
+    if (ch === undefined) return;
+    let tag = this.#low;
+    while (tag <= this.#high && !this.#unacked.has(tag)) tag++;
+    if (tag === this.#low) return;
+    // amqplib reads only the tag; nacked tags in the run are no longer outstanding, so `multiple` skips them.
+    ch.ack({ fields: { deliveryTag: tag - 1 } } as ConsumeMessage, true);
+    this.#low = tag;
   }
 
   #fail(error: unknown): void {
