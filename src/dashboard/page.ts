@@ -72,7 +72,7 @@ h2 b { margin-left:auto; font-size:18px; }
 .chart .axis { fill:var(--muted); font-size:11px; }
 .chart .series { fill:none; stroke-width:2; stroke-linejoin:round; }
 .chart .legend { font-size:12px; fill:var(--fg); }
-table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; }
+table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; font-size:13px; }
 .scroll { overflow-x:auto; }
 .chart .empty { fill:var(--muted); font-size:13px; }
 th, td { text-align:right; padding:4px 6px; border-bottom:1px solid var(--line); white-space:nowrap; }

@@ -1,7 +1,7 @@
 /**
  * Consumer lag per partition for a Kafka group, asked of the cluster on scrape (kafkajs admin: the
- * topics' end offsets and the group's committed offsets). lag = end − committed, or end − start while the
- * group has committed nothing on a partition. Other brokers report no lag here yet.
+ * topics' end offsets and the group's committed offsets). lag = end − committed, on the partitions the
+ * group has committed on. Other brokers report no lag here yet.
  */
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
@@ -54,10 +54,12 @@ export function registerKafkaLag(
           for (const p of t.partitions) {
             const end = ends.find((e) => e.partition === p.partition);
             if (!end) continue;
-            const from = Number(p.offset) >= 0 ? Number(p.offset) : Number(end.low);
+            // No commit yet: no lag either, as kafka-consumer-groups shows it ("-"); a `latest` group has
+            // not skipped the backlog in the cluster's books until its first commit.
+            if (Number(p.offset) < 0) continue;
             this.set(
               { topic: t.topic, partition: String(p.partition) },
-              Math.max(0, Number(end.high) - from),
+              Math.max(0, Number(end.high) - Number(p.offset)),
             );
           }
         }
