@@ -39,6 +39,8 @@ export class AmqpSubscription extends PushSubscription {
   #low = 1;
   /** Highest delivery tag received on the current channel. */
   #high = 0;
+  /** Tags nacked at or above #low: no longer outstanding on the server, so no ack may name them. */
+  readonly #nacked = new Set<number>();
   #ch: Channel | undefined;
   #gen = 0;
   #started = false;
@@ -77,6 +79,7 @@ export class AmqpSubscription extends PushSubscription {
     this.#gen++;
     this.#ch = undefined;
     this.#unacked.clear();
+    this.#nacked.clear();
     this.#low = 1;
     this.#high = 0;
     this.queue.discard(() => true);
@@ -177,20 +180,28 @@ export class AmqpSubscription extends PushSubscription {
     this.#unacked.delete(h.msg.fields.deliveryTag);
     if (how !== 'ack') {
       h.ch.nack(h.msg, false, how === 'requeue');
+      this.#nacked.add(h.msg.fields.deliveryTag);
       this.#ackSettled();
     }
   }
 
-  /** One `multiple` ack for the run of settled tags from #low up to the first delivery still held. */
+  /**
+   * One `multiple` ack for the run of settled tags from #low up to the first delivery still held. It names
+   * the run's last *acked* tag: RabbitMQ closes the channel on an ack of a tag that is not outstanding, and
+   * a nacked tag no longer is (`multiple` passes over the nacked ones below it).
+   */
   #ackSettled(): void {
     const ch = this.#ch;
     if (ch === undefined) return;
     let tag = this.#low;
-    while (tag <= this.#high && !this.#unacked.has(tag)) tag++;
-    if (tag === this.#low) return;
-    // amqplib reads only the tag; nacked tags in the run are no longer outstanding, so `multiple` skips them.
-    ch.ack({ fields: { deliveryTag: tag - 1 } } as ConsumeMessage, true);
+    let lastAcked = 0;
+    for (; tag <= this.#high && !this.#unacked.has(tag); tag++) {
+      if (this.#nacked.has(tag)) this.#nacked.delete(tag);
+      else lastAcked = tag;
+    }
     this.#low = tag;
+    // amqplib reads only the tag.
+    if (lastAcked > 0) ch.ack({ fields: { deliveryTag: lastAcked } } as ConsumeMessage, true);
   }
 
   #fail(error: unknown): void {
