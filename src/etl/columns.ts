@@ -4,7 +4,8 @@
  * (reference/dependencies.md), mostly in strings and booleans, so the hot path never goes through it.
  *
  * One builder per Arrow type; `makeColumn` picks it from a schema's column type. Buffers grow by
- * doubling; `finish` returns Data over views of them (no copy), after which the builder is not reused.
+ * doubling; `finish` returns Data over views of them (no copy); `reset` starts again in the same buffers
+ * once that Data has been copied out (IPC), so a long-lived builder stops allocating.
  * The validity bitmap is only allocated at the first null, so all-valid columns carry none.
  */
 import { type Data, type DataType, makeData } from 'apache-arrow';
@@ -52,6 +53,15 @@ export abstract class Column {
   abstract finish(type: DataType): Data;
   protected markNull(capacity: number): void {
     this.validity.setNull(this.length, capacity);
+  }
+  /**
+   * Empties the column and keeps its buffers for the next rows. Only once the Data of `finish` is no
+   * longer read (the ETL thread copies it into IPC first): it is a view of these buffers.
+   */
+  reset(): void {
+    this.length = 0;
+    this.validity.bits = null;
+    this.validity.nulls = 0;
   }
 }
 
@@ -172,6 +182,10 @@ export class BoolColumn extends Column {
     this.bits = next;
     this.validity.grow(next.length * 8);
   }
+  override reset(): void {
+    super.reset();
+    this.bits.fill(0);
+  }
   byteLength(): number {
     return Math.ceil(this.length / 8);
   }
@@ -260,6 +274,11 @@ export class Utf8Column extends Column {
     next.set(this.bytes.subarray(0, this.end));
     this.bytes = next;
   }
+  override reset(): void {
+    super.reset();
+    this.end = 0;
+    this.last = undefined;
+  }
   byteLength(): number {
     return this.end + (this.length + 1) * 4;
   }
@@ -307,6 +326,10 @@ export class Utf8ListColumn extends Column {
     next.set(this.offsets);
     this.offsets = next;
     this.validity.grow(next.length - 1);
+  }
+  override reset(): void {
+    super.reset();
+    this.child.reset();
   }
   byteLength(): number {
     return this.child.byteLength() + (this.length + 1) * 4;

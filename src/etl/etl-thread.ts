@@ -35,7 +35,7 @@ import { writerProperties } from './writer-properties.js';
 const CHUNK_ROWS = 16_384;
 
 class ThreadSegment {
-  rows: SegmentRows;
+  readonly rows: SegmentRows;
   /** Per table, its rows so far as IPC streams of CHUNK_ROWS records. */
   private readonly ipc = new Map<TableName, { rows: number; streams: Uint8Array[] }>();
   failure: unknown;
@@ -44,7 +44,7 @@ class ThreadSegment {
     this.rows = new SegmentRows(o.etlId, o.topic, new Set(o.tables));
   }
 
-  /** The rows built so far into compact IPC; a fresh set of builders for what comes next. */
+  /** The rows built so far into compact IPC; the builders start again in the same buffers. */
   ship(): void {
     for (const [spec, builder] of this.rows.tables()) {
       if (builder.rows === 0) continue;
@@ -56,7 +56,7 @@ class ThreadSegment {
       table.rows += builder.rows;
       table.streams.push(tableToIPC(builder.finish(), 'stream'));
     }
-    this.rows = new SegmentRows(this.o.etlId, this.o.topic, new Set(this.o.tables));
+    this.rows.reset();
   }
 
   finish(f: SegmentFinish): EncodedFile[] {

@@ -129,6 +129,15 @@ export class SegmentRows {
     return out;
   }
 
+  /** Starts again empty in the same buffers, once every table's finish() has been copied out. */
+  reset(): void {
+    this.buffer.reset();
+    this.log.reset();
+    this.lobby.reset();
+    this.game.reset();
+    this.count = 0;
+  }
+
   /** Records appended so far. */
   get records(): number {
     return this.count;

@@ -54,6 +54,11 @@ export class TableBuilder {
     return this.get(name, BoolColumn);
   }
 
+  /** Empties every column, keeping its buffers (see Column.reset). */
+  reset(): void {
+    for (const c of this.columns) c.reset();
+  }
+
   /** The Arrow table in its storage schema (seconds carried as milliseconds; see schemas.ts). */
   finish(): Table {
     const schema = storageSchema(this.spec);

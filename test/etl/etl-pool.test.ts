@@ -86,6 +86,42 @@ describe('EtlPool (the ETL thread)', () => {
     }
   });
 
+  it('keeps every row and null across the batches its builders are reused for (35,000 records)', async () => {
+    const pool = new EtlPool();
+    try {
+      const seg = pool.open({ ...OPEN, tables: ['lib_server_game', 'buffer_meta'] });
+      const n = 35_000; // more than two 16k batches of the thread's builders
+      const records = Array.from({ length: n }, (_, i) => {
+        const frame = attackFrame('2023-09-01T12:00:00Z', 'g', 'u', 'e', i, 100_000);
+        // Every third attack has no enemy: nulls must land on exactly those rows after every reuse.
+        if (i % 3 === 0) frame.STATUS.DETAILS.ENEMY_TOKEN = null as never;
+        return envelope('kafka.lib.server.game', 'Attack Completed', '2023-09-01T12:00:00', pyDumps(frame));
+      });
+      for (let i = 0; i < n; i += 2048) {
+        const part = deliveries(records.slice(i, i + 2048), { from: BigInt(i) });
+        await pool.chunk(seg, pack(part));
+      }
+      const [buffer, game] = await pool.finish(seg, FINISH); // table order: buffer_meta first
+      const file = (b: Uint8Array) =>
+        b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+      const rows = await parquetReadObjects({ file: file(game.bytes), compressors });
+      assert.equal(rows.length, n);
+      rows.forEach((r, i) => {
+        assert.equal(r.enemy_damage, BigInt(i), `row ${i}`);
+        assert.equal(r.enemy_token, i % 3 === 0 ? null : 'e', `row ${i}`);
+      });
+      const offsets = (await parquetReadObjects({ file: file(buffer.bytes), compressors })).map(
+        (r) => r.offset,
+      );
+      assert.deepEqual(
+        offsets,
+        Array.from({ length: n }, (_, i) => BigInt(i)),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('rejects outstanding and later requests once closed', async () => {
     const pool = new EtlPool();
     const seg = pool.open(OPEN);
