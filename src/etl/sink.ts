@@ -7,7 +7,7 @@
  *     onDurable: async (run, files) => subscription.commit(run.deliveries),
  *     onDeadLetter: async (delivery, reason) => broker.publish([{ topic: `${delivery.topic}.dlq`, ... }]),
  *     log: (level, msg, fields) => logger[level](fields, msg) });
- *   await sink.add(batch);            // resolves once the batch is in columns (rolls run behind it)
+ *   await sink.add(batch);            // resolves once the batch is handed to the ETL thread (rolls run behind)
  *   await sink.flush((tp) => revoked.has(tp)); sink.drop((tp) => revoked.has(tp));   // on a rebalance
  *   await sink.close();
  *
@@ -17,9 +17,11 @@
  * even when no message arrives. All open segments share `memoryBudgetBytes`; over it, the largest rolls.
  * Rolls of one partition are written one after another, so `onDurable` sees each partition in order.
  *
- * A roll never stops parsing: `add` returns once the batch is in columns, while rolled segments finish
- * encoding, are written and committed behind it. Back-pressure: when the segments still being made durable
- * hold more than the memory budget, `add` waits for the oldest of them (so open + rolling ≤ 2 × budget).
+ * The records themselves are parsed, put in columns and encoded on the ETL thread (etl-pool.ts); this side
+ * packs them (packed.ts) and keeps the bookkeeping. A roll never stops that: `add` returns once the batch
+ * is handed over, while rolled segments are finished, written and committed behind it. Back-pressure: the
+ * packed bytes not yet taken by the thread (IN_FLIGHT_BYTES), and the segments still being made durable
+ * (over the memory budget, `add` waits for the oldest; so open + rolling ≤ 2 × budget).
  *
  * A malformed message is counted, logged once with its position, handed to `onDeadLetter` with the reason,
  * and stays in its segment's delivered list, so it is committed once the DLQ publish and the segment are
@@ -39,7 +41,7 @@ import { checkDelivery, describeRejection, messageId } from './record.js';
 import { TABLES, type TableName } from './schemas.js';
 import { type DeliveryRun, deliveryBytes, Segment, writeSegment } from './segment.js';
 
-/** Records per chunk shipped to the ETL thread: a message per thousand records, not per record. */
+/** Records per chunk shipped to the ETL thread: one message per 2,048 records, not one per record. */
 const SHIP_RECORDS = 2048;
 /** Packed bytes in flight to the ETL thread before add() waits for it: bounds what the hand-over holds. */
 const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
