@@ -28,6 +28,13 @@ export function mergeStats(all: WorkerStats[]): WorkerStats {
     redelivered: all.reduce((n, s) => n + s.redelivered, 0),
     rowsByTable: sum((s) => s.rowsByTable),
     consumedByTopic: sum((s) => s.consumedByTopic),
+    committedByTopic: sum((s) => s.committedByTopic),
+    deadLettersByTopic: Object.fromEntries(
+      [...new Set(all.flatMap((s) => Object.keys(s.deadLettersByTopic)))].map((topic) => [
+        topic,
+        sum((s) => s.deadLettersByTopic[topic] ?? {}),
+      ]),
+    ),
   };
 }
 

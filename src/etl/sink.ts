@@ -96,6 +96,8 @@ export interface SinkStats {
   rowsByTable: Record<TableName, number>;
   files: number;
   deadLetters: number;
+  /** Per topic, per rejection reason code (`not_json`, `missing_field`, …). */
+  deadLettersByTopic: Record<string, Record<string, number>>;
   bytesWritten: number;
   openSegments: number;
   openBytes: number;
@@ -132,6 +134,7 @@ export class ParquetSink {
     messages: 0,
     files: 0,
     deadLetters: 0,
+    deadLettersByTopic: {} as Record<string, Record<string, number>>,
     bytesWritten: 0,
     rowsByTable: { etl_meta: 0, buffer_meta: 0, log_meta: 0, lib_server_lobby: 0, lib_server_game: 0 },
   };
@@ -280,6 +283,9 @@ export class ParquetSink {
       rowsByTable: { ...c.rowsByTable },
       files: c.files,
       deadLetters: c.deadLetters,
+      deadLettersByTopic: Object.fromEntries(
+        Object.entries(c.deadLettersByTopic).map(([topic, byReason]) => [topic, { ...byReason }]),
+      ),
       bytesWritten: c.bytesWritten,
       openSegments: this.open.size,
       openBytes: this.openBytes,
@@ -322,6 +328,10 @@ export class ParquetSink {
 
   private deadLetter(seg: Segment, d: Delivery, reason: string): Promise<void> {
     this.counters.deadLetters++;
+    // The code only ("missing_field", not the field's path): label values must stay a small set.
+    const code = reason.split(':')[0];
+    const byReason = (this.counters.deadLettersByTopic[d.topic] ??= {});
+    byReason[code] = (byReason[code] ?? 0) + 1;
     this.opts.log?.('warn', 'malformed message sent to the dead-letter topic', {
       topic: d.topic,
       partition: d.partition,

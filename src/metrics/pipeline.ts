@@ -12,10 +12,14 @@ export interface PipelineStats {
   consumed: number;
   consumedByTopic: Record<string, number>;
   committed: number;
+  /** When present, acked messages are labelled by topic. */
+  committedByTopic?: Record<string, number>;
   redelivered?: number;
   rowsByTable: Record<string, number>;
   files: number;
   deadLetters: number;
+  /** When present, dead letters are labelled by topic and reason code. */
+  deadLettersByTopic?: Record<string, Record<string, number>>;
   bytesWritten: number;
   openSegments?: number;
   openBytes?: number;
@@ -81,9 +85,12 @@ export function registerWorkerMetrics(registry: Registry, source: () => Pipeline
   );
   counter(
     'messages_acked_total',
-    'Messages acknowledged / committed to the broker after their file was durable.',
-    [],
-    total((s) => s.committed),
+    'Messages acknowledged / committed to the broker after their file was durable, per topic.',
+    ['topic'],
+    (all) =>
+      all.every((s) => s.committedByTopic)
+        ? byKey((s) => s.committedByTopic ?? {}, 'topic')(all)
+        : total((s) => s.committed)(all),
   );
   counter(
     'messages_redelivered_total',
@@ -93,9 +100,21 @@ export function registerWorkerMetrics(registry: Registry, source: () => Pipeline
   );
   counter(
     'dlq_messages_total',
-    'Messages that could not be parsed and went to the dead-letter output.',
-    [],
-    total((s) => s.deadLetters),
+    'Messages that could not be parsed and went to the dead-letter output, per topic and reason.',
+    ['topic', 'reason'],
+    (all) => {
+      if (!all.every((s) => s.deadLettersByTopic)) return total((s) => s.deadLetters)(all);
+      const totals = new Map<string, [Record<string, string>, number]>();
+      for (const s of all)
+        for (const [topic, byReason] of Object.entries(s.deadLettersByTopic ?? {}))
+          for (const [reason, n] of Object.entries(byReason)) {
+            const key = `${topic}\u0000${reason}`;
+            const entry = totals.get(key) ?? [{ topic, reason }, 0];
+            entry[1] += n;
+            totals.set(key, entry);
+          }
+      return [...totals.values()];
+    },
   );
   counter(
     'files_written_total',

@@ -58,6 +58,7 @@ export interface WorkerStats extends SinkStats {
   consumed: number;
   consumedByTopic: Record<string, number>;
   committed: number;
+  committedByTopic: Record<string, number>;
   redelivered: number;
 }
 
@@ -78,6 +79,7 @@ export class Worker {
     committed: 0,
     redelivered: 0,
     byTopic: {} as Record<string, number>,
+    committedByTopic: {} as Record<string, number>,
   };
 
   constructor(opts: WorkerOptions) {
@@ -140,6 +142,7 @@ export class Worker {
       consumed: this.counters.consumed,
       consumedByTopic: { ...this.counters.byTopic },
       committed: this.counters.committed,
+      committedByTopic: { ...this.counters.committedByTopic },
       redelivered: this.counters.redelivered,
     };
   }
@@ -202,6 +205,10 @@ export class Worker {
     else if (run.deliveries) await this.sub?.commit(run.deliveries);
     else if (run.first && run.last) await this.sub?.commitRun?.(run.first, run.last);
     this.counters.committed += run.count;
+    const topic = run.first?.topic;
+    if (topic !== undefined) {
+      this.counters.committedByTopic[topic] = (this.counters.committedByTopic[topic] ?? 0) + run.count;
+    }
   }
 
   private async onAssign(tps: TopicPartition[]): Promise<StartPosition[] | undefined> {
