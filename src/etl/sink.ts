@@ -330,7 +330,8 @@ export class ParquetSink {
     this.counters.deadLetters++;
     // The code only ("missing_field", not the field's path): label values must stay a small set.
     const code = reason.split(':')[0];
-    const byReason = (this.counters.deadLettersByTopic[d.topic] ??= {});
+    const byReason = this.counters.deadLettersByTopic[d.topic] ?? {};
+    this.counters.deadLettersByTopic[d.topic] = byReason;
     byReason[code] = (byReason[code] ?? 0) + 1;
     this.opts.log?.('warn', 'malformed message sent to the dead-letter topic', {
       topic: d.topic,
