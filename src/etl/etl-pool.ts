@@ -46,6 +46,8 @@ export interface EncodedFile {
   table: TableName;
   rows: number;
   bytes: Uint8Array;
+  /** Time the thread spent encoding this file. */
+  encodeMs: number;
 }
 
 export type EtlRequest =

@@ -66,6 +66,7 @@ class ThreadSegment {
     for (const [spec] of this.rows.tables()) {
       const table = this.ipc.get(spec.name);
       if (table === undefined) continue;
+      const started = performance.now();
       const wasmTable = WasmTable.fromIPCStream(concatIpcStreams(table.streams));
       this.ipc.delete(spec.name);
       const bytes = writeParquet(wasmTable, writerProperties(this.o.compression));
@@ -74,6 +75,7 @@ class ThreadSegment {
         table: spec.name,
         rows: table.rows,
         bytes: schema === undefined ? bytes : replaceArrowSchema(bytes, schema),
+        encodeMs: performance.now() - started,
       });
     }
     // A segment of malformed messages only wrote nothing: no ETL run to describe.
@@ -88,6 +90,7 @@ class ThreadSegment {
         table: 'etl_meta',
         rows: 1,
         bytes: encodeParquet(ETL_META, meta.finish(), this.o.compression),
+        encodeMs: 0,
       });
     }
     return out;

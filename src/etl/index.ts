@@ -9,7 +9,7 @@ export {
   type Rejection,
 } from './record.js';
 export { arrowSchema, TABLES, type TableName, type TableSpec } from './schemas.js';
-export type { DeliveryRun } from './segment.js';
+export type { DeliveryRun, WrittenFile } from './segment.js';
 export {
   DEFAULT_MEMORY_BUDGET,
   DEFAULT_ROLL,

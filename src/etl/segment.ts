@@ -110,6 +110,9 @@ export interface WrittenFile {
   table: TableName;
   rows: number;
   bytes: number;
+  /** Encoding this file on the ETL thread, then its durable write (Storage.write). */
+  encodeMs: number;
+  writeMs: number;
 }
 
 /** Ends the segment on the ETL thread and writes every file it returns (etl_meta last). */
@@ -125,8 +128,16 @@ export async function writeSegment(seg: Segment, opts: SegmentWriterOptions): Pr
   const written: WrittenFile[] = [];
   for (const f of files) {
     const path = segmentPath(f.table, start);
+    const started = performance.now();
     await opts.storage.write(path, f.bytes);
-    written.push({ path, table: f.table, rows: f.rows, bytes: f.bytes.byteLength });
+    written.push({
+      path,
+      table: f.table,
+      rows: f.rows,
+      bytes: f.bytes.byteLength,
+      encodeMs: f.encodeMs,
+      writeMs: performance.now() - started,
+    });
   }
   return written;
 }

@@ -39,7 +39,7 @@ import { EtlPool } from './etl-pool.js';
 import { type Compression, DEFAULT_COMPRESSION } from './parquet.js';
 import { checkDelivery, describeRejection, messageId } from './record.js';
 import { TABLES, type TableName } from './schemas.js';
-import { type DeliveryRun, deliveryBytes, Segment, writeSegment } from './segment.js';
+import { type DeliveryRun, deliveryBytes, Segment, type WrittenFile, writeSegment } from './segment.js';
 
 /** Records per chunk shipped to the ETL thread: one message per 2,048 records, not one per record. */
 const SHIP_RECORDS = 2048;
@@ -81,6 +81,8 @@ export interface ParquetSinkOptions {
    * error): the worker stops consuming at once instead of at its next batch, which may never come.
    */
   onFailure?: (err: HeroflowError) => void;
+  /** Each file once it is durable, with its encode and write times (metrics). */
+  onFileWritten?: (file: WrittenFile) => void;
   /** For each malformed delivery; the worker publishes it to `<topic>.dlq`. */
   onDeadLetter: (delivery: Delivery, reason: string) => Promise<void>;
   log?: (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -383,6 +385,7 @@ export class ParquetSink {
       tables: this.tables,
     });
     for (const f of files) {
+      this.opts.onFileWritten?.(f);
       this.counters.files++;
       this.counters.bytesWritten += f.bytes;
       this.counters.rowsByTable[f.table] += f.rows;

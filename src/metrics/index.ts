@@ -1,4 +1,5 @@
 /** The metrics part: registry factory, process/pipeline/producer metrics, and the /metrics endpoint. */
+export { type FileTimings, registerFileTimings } from './file-timings.js';
 export { type LagProbe, registerKafkaLag } from './kafka-lag.js';
 export {
   type PipelineStats,

@@ -16,6 +16,7 @@ import {
   ParquetSink,
   type SinkStats,
   type TableName,
+  type WrittenFile,
 } from '../etl/index.js';
 import type { OffsetStore } from '../state/index.js';
 import type { Storage } from '../storage/types.js';
@@ -50,6 +51,8 @@ export interface WorkerOptions {
   /** Stop by itself after this long without a message. */
   idleExitMs?: number;
   log?: LogFn;
+  /** Called for every file once it is durable, with its encode and write times (metrics). */
+  onFileWritten?: (file: WrittenFile) => void;
   /** Called after every batch handed to the sink (progress bars, metrics). */
   onBatch?: (deliveries: Delivery[]) => void;
 }
@@ -99,6 +102,7 @@ export class Worker {
       tables: opts.tables,
       log,
       onDurable: (run) => this.acknowledge(run),
+      onFileWritten: opts.onFileWritten,
       // Kafka commits a run by its ends: the sink then keeps no message bodies until files are durable.
       keepDeliveries: !this.commitsRuns(),
       // A failed write ends the run now (run() rejects with it), not at a next batch that may never come.

@@ -292,6 +292,15 @@ describe('--metrics-port on long-running commands', () => {
       assert.ok((value(samples, 'heroflow_files_written_total') ?? 0) > 0);
       assert.ok((sumOf(samples, 'heroflow_rows_written_total') ?? 0) > 0);
       assert.equal(value(samples, 'heroflow_workers'), 2);
+      // Every durable file was timed: one encode and one write observation each, labelled by table.
+      const files = value(samples, 'heroflow_files_written_total');
+      assert.equal(sumOf(samples, 'heroflow_file_encode_seconds_count'), files);
+      assert.equal(sumOf(samples, 'heroflow_file_write_seconds_count'), files);
+      assert.ok(
+        samples.some(
+          (x) => x.name === 'heroflow_file_write_seconds_count' && x.labels.table === 'lib_server_game',
+        ),
+      );
       const dash = /dashboard on (http:\/\/\S+)/.exec(p.stderr())?.[1];
       assert.ok(dash);
       const points = (await (await fetch(new URL('/api/points', dash))).json()) as { targets: string[] };

@@ -9,7 +9,12 @@ import { openBroker } from '../../brokers/index.js';
 import { UPSTREAM_PARTITIONS } from '../../brokers/types.js';
 import { parseSetting, resolveOutputUrl } from '../../config/index.js';
 import { startDashboard } from '../../dashboard/index.js';
-import { registerPublishMetrics, registerWorkerMetrics } from '../../metrics/index.js';
+import {
+  type FileTimings,
+  registerFileTimings,
+  registerPublishMetrics,
+  registerWorkerMetrics,
+} from '../../metrics/index.js';
 import { loadRoster, runTournament, virtualClock, wallClock } from '../../simulator/index.js';
 import { openStorage } from '../../storage/index.js';
 import { createSimulatorLogger, QUEUE_GAME, QUEUE_LOBBY } from '../../transport/index.js';
@@ -74,6 +79,7 @@ export function registerDemo(program: Command): void {
     // Read on scrape: the workers and the transport exist only once the demo is under way.
     let workerStats: () => WorkerStats[] = () => [];
     let publishCounts: () => Record<string, number> = () => ({});
+    let fileWritten: ((f: FileTimings) => void) | undefined;
     const dashboardPort =
       flags.dashboard === undefined || flags.dashboard === false ? undefined : flags.dashboard;
     const metrics = await maybeServeMetrics(
@@ -81,6 +87,7 @@ export function registerDemo(program: Command): void {
       s.metricsHost,
       (r) => {
         registerWorkerMetrics(r, () => workerStats());
+        fileWritten = registerFileTimings(r);
         registerPublishMetrics(r, () => publishCounts());
       },
     );
@@ -130,6 +137,7 @@ export function registerDemo(program: Command): void {
             roll: { maxRows: s.rollRows, maxBytes: s.rollBytes, maxAgeMs: s.rollAge },
             memoryBudgetBytes: Math.floor(s.memoryBudget / s.workers),
             compression: s.compression,
+            onFileWritten: (f) => fileWritten?.(f),
             log,
           }),
       );

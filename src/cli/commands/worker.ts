@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { openBroker } from '../../brokers/index.js';
 import { resolveOutputUrl } from '../../config/index.js';
-import { type LagProbe, registerKafkaLag, registerWorkerMetrics } from '../../metrics/index.js';
+import {
+  type FileTimings,
+  type LagProbe,
+  registerFileTimings,
+  registerKafkaLag,
+  registerWorkerMetrics,
+} from '../../metrics/index.js';
 import { openOffsetStore } from '../../state/index.js';
 import { openStorage } from '../../storage/index.js';
 import { runTriggeredBatches } from '../../worker/batch-trigger.js';
@@ -100,6 +106,8 @@ export function registerWorker(program: Command): void {
       console.log(`  batches run  ${batches.length}`);
       return;
     }
+    // Set once /metrics is registered (below): the worker reports each durable file's timings to it.
+    let fileWritten: ((f: FileTimings) => void) | undefined;
     const worker = new Worker({
       broker,
       storage,
@@ -119,11 +127,13 @@ export function registerWorker(program: Command): void {
       compression: s.compression,
       tables: s.tables,
       idleExitMs: s.idleExit,
+      onFileWritten: (f) => fileWritten?.(f),
       log,
     });
     let lag: LagProbe | undefined;
     const metrics = await maybeServeMetrics(s.metricsPort, s.metricsHost, (r) => {
       registerWorkerMetrics(r, () => [worker.stats()]);
+      fileWritten = registerFileTimings(r);
       // Streaming mode commits to the group on Kafka, so the cluster knows the lag.
       if (/^kafka:/i.test(s.broker) && s.mode === 'streaming') {
         lag = registerKafkaLag(r, { url: s.broker, group: s.group, topics: s.topics });
