@@ -3,8 +3,9 @@
  *
  * Per open segment: the column builders (rows.ts) and, per table, the rows built so far as compact Arrow
  * IPC. Each record is read by the fast path (scan-record.ts) or, when it does not fit it, by the generic
- * path (record.ts), which also names the rejections; every CHUNK_ROWS records the builders are turned into
- * IPC (and start again small). A finish joins each table's IPC and encodes it in one `writeParquet`.
+ * path (record.ts), which also names the rejections; every CHUNK_ROWS records the builders are copied into
+ * IPC and start again in the same buffers. A finish joins each table's IPC and encodes it in one
+ * `writeParquet`.
  *
  * Why not parquet-wasm's streaming writer: its batches wait in wasm memory until the writer's async loop
  * takes them, and on a busy thread it lags; wasm memory never shrinks, so a worker with four open segments
@@ -29,8 +30,8 @@ import { transformRecord } from './transform.js';
 import { writerProperties } from './writer-properties.js';
 
 /**
- * Records per batch handed to the writers. The column builders of every open segment hold up to this many
- * rows; 16k costs about the same encoder CPU per row as 32k (docs/performance.md) with half the memory.
+ * Records per Arrow IPC batch: the builders of every open segment hold up to this many rows before they
+ * are copied out (smaller: more IPC headers; larger: more builder memory per open segment).
  */
 const CHUNK_ROWS = 16_384;
 

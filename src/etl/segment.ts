@@ -17,11 +17,10 @@ import type { TableName } from './schemas.js';
 import type { Compression } from './writer-properties.js';
 
 /**
- * Memory held per delivery beyond its value, measured rather than summed up: the ETL thread's column
- * builders, the Parquet writers' page buffers in wasm memory (which never shrinks, so its high-water mark
- * is what counts), the packed copy in flight. 100k simulator records in one open segment cost about
- * 150 MB of thread memory, 1.5 kB a record for ~500 B values (docs/performance.md). The value counts a
- * second time when the sink keeps the Delivery until it is durable (`held`).
+ * Memory held per delivery beyond its value, measured rather than summed up: an open segment keeps its
+ * rows on the ETL thread as Arrow IPC, about 700 B a simulator record (~500 B values) with all five
+ * tables (docs/performance.md). The value counts a second time when the sink keeps the Delivery until it
+ * is durable (`held`).
  */
 export const PER_DELIVERY_OVERHEAD = 300;
 
