@@ -40,7 +40,8 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Fills one chunk; `take()` hands it over (its buffers are then the receiver's) and starts a new one. */
 export class ChunkPacker {
   private meta = new Float64Array(STRIDE * 256);
-  private bytes = new Uint8Array(256 * 1024);
+  // Small to start: a worker has one packer per open partition segment, and it grows to its chunk size.
+  private bytes = new Uint8Array(64 * 1024);
   private at = 0;
   count = 0;
 

@@ -20,13 +20,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { HeroflowError } from '../errors.js';
 import {
-  DEFAULTS,
   existsError,
   ioError,
   keyOf,
   type ObjectStoreOptions,
   parts,
   pool,
+  type ResolvedObjectStoreOptions,
+  resolveOptions,
   splitBucketUrl,
   type WriteOptions,
 } from './object-store.js';
@@ -50,16 +51,15 @@ export class AzureStorage implements Storage {
   readonly prefix: string;
   private readonly connect: (sdk: typeof import('@azure/storage-blob')) => BlobServiceClient;
   private loaded?: Promise<ContainerClient>;
-  private readonly opts: Required<Omit<ObjectStoreOptions, 'beforeCommit'>> &
-    Pick<ObjectStoreOptions, 'beforeCommit'>;
+  private readonly opts: ResolvedObjectStoreOptions;
 
   constructor(url: string, options: ObjectStoreOptions & { env?: NodeJS.ProcessEnv } = {}) {
     const env = options.env ?? process.env;
-    const { bucket, prefix } = splitBucketUrl(url, 'az', 'container');
+    const { bucket, prefix, url: canonical } = splitBucketUrl(url, 'az', 'container');
     this.container = bucket;
     this.prefix = prefix;
-    this.url = `az://${bucket}${prefix ? `/${prefix}` : ''}`;
-    this.opts = { ...DEFAULTS, ...options };
+    this.url = canonical;
+    this.opts = resolveOptions(options);
     const pipeline = {
       retryOptions: {
         maxTries: this.opts.maxAttempts,

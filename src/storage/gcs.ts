@@ -19,11 +19,12 @@ import type { Storage as GcsClient } from '@google-cloud/storage';
 import { HeroflowError } from '../errors.js';
 import {
   crc32cBase64,
-  DEFAULTS,
   existsError,
   ioError,
   keyOf,
   type ObjectStoreOptions,
+  type ResolvedObjectStoreOptions,
+  resolveOptions,
   splitBucketUrl,
   type WriteOptions,
 } from './object-store.js';
@@ -38,16 +39,15 @@ export class GcsStorage implements Storage {
   private readonly emulator: string | undefined;
   private readonly projectId: string | undefined;
   private loaded?: Promise<GcsClient>;
-  private readonly opts: Required<Omit<ObjectStoreOptions, 'beforeCommit'>> &
-    Pick<ObjectStoreOptions, 'beforeCommit'>;
+  private readonly opts: ResolvedObjectStoreOptions;
 
   constructor(url: string, options: ObjectStoreOptions & { env?: NodeJS.ProcessEnv } = {}) {
     const env = options.env ?? process.env;
-    const { bucket, prefix } = splitBucketUrl(url, 'gs', 'bucket');
+    const { bucket, prefix, url: canonical } = splitBucketUrl(url, 'gs', 'bucket');
     this.bucket = bucket;
     this.prefix = prefix;
-    this.url = `gs://${bucket}${prefix ? `/${prefix}` : ''}`;
-    this.opts = { ...DEFAULTS, ...options };
+    this.url = canonical;
+    this.opts = resolveOptions(options);
     // Resumable chunks must be multiples of 256 KiB.
     this.opts.partSize = Math.max(
       CHUNK_QUANTUM,

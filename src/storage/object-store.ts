@@ -35,11 +35,20 @@ export const DEFAULTS = {
 export type { WriteOptions } from './types.js';
 
 /** "bucket/prefix" from the URL after the scheme; the prefix has no leading/trailing slash. */
+/** Options with every default filled in (`beforeCommit` stays optional: a test hook). */
+export type ResolvedObjectStoreOptions = Required<Omit<ObjectStoreOptions, 'beforeCommit'>> &
+  Pick<ObjectStoreOptions, 'beforeCommit'>;
+
+export function resolveOptions(options: ObjectStoreOptions): ResolvedObjectStoreOptions {
+  return { ...DEFAULTS, ...options };
+}
+
+/** Bucket (or container), key prefix, and the canonical URL without query: what every store opens by. */
 export function splitBucketUrl(
   url: string,
   scheme: string,
   what: string,
-): { bucket: string; prefix: string } {
+): { bucket: string; prefix: string; url: string } {
   const rest = url.slice(url.indexOf('://') + 3).split(/[?#]/)[0];
   const [bucket, ...parts] = rest.split('/');
   if (!bucket) {
@@ -54,7 +63,8 @@ export function splitBucketUrl(
       `Output URL "${redact(url)}" (OUTPUT_FS / --out) carries credentials; put them in the environment (see docs/storage.md), never in the URL.`,
     );
   }
-  return { bucket, prefix: parts.filter(Boolean).join('/') };
+  const prefix = parts.filter(Boolean).join('/');
+  return { bucket, prefix, url: `${scheme}://${bucket}${prefix ? `/${prefix}` : ''}` };
 }
 
 export function keyOf(prefix: string, path: string): string {

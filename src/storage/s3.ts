@@ -20,13 +20,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { HeroflowError } from '../errors.js';
 import {
   crc32cBase64,
-  DEFAULTS,
   existsError,
   ioError,
   keyOf,
   type ObjectStoreOptions,
   parts,
   pool,
+  type ResolvedObjectStoreOptions,
+  resolveOptions,
   splitBucketUrl,
   type WriteOptions,
 } from './object-store.js';
@@ -49,16 +50,15 @@ export class S3Storage implements Storage {
   readonly endpoint: string | undefined;
   private readonly region: string | undefined;
   private loaded?: Promise<{ sdk: Sdk; client: S3Client }>;
-  private readonly opts: Required<Omit<ObjectStoreOptions, 'beforeCommit'>> &
-    Pick<ObjectStoreOptions, 'beforeCommit'>;
+  private readonly opts: ResolvedObjectStoreOptions;
 
   constructor(url: string, options: ObjectStoreOptions & { env?: NodeJS.ProcessEnv } = {}) {
     const env = options.env ?? process.env;
-    const { bucket, prefix } = splitBucketUrl(url, 's3', 'bucket');
+    const { bucket, prefix, url: canonical } = splitBucketUrl(url, 's3', 'bucket');
     this.bucket = bucket;
     this.prefix = prefix;
-    this.url = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
-    this.opts = { ...DEFAULTS, ...options };
+    this.url = canonical;
+    this.opts = resolveOptions(options);
     const query = new URL(url.replace(/^s3a?:/i, 'http:')).searchParams;
     this.endpoint = query.get('endpoint') ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined;
     if (this.endpoint !== undefined && !/^https?:\/\/[^/]/i.test(this.endpoint)) {

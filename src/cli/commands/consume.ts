@@ -13,6 +13,7 @@ import { isHeroflowError } from '../../errors.js';
 import { printEvent } from '../../loadgen/index.js';
 import { createCliLog } from '../log.js';
 import { addSettings, readSettings } from '../options.js';
+import { writeStdout } from '../stdout.js';
 import { brokerUrlFrom } from './produce.js';
 
 const SETTING_NAMES = [
@@ -25,13 +26,6 @@ const SETTING_NAMES = [
   'maxMessages',
   'logLevel',
 ] as const;
-
-function write(text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', resolve);
-  });
-}
 
 export function registerConsume(program: Command): void {
   const cmd = program
@@ -81,7 +75,7 @@ export function registerConsume(program: Command): void {
         for (const d of batch) {
           try {
             const p = printEvent(d.value, d.headers);
-            await write(`${p.recordName ?? p.schemaName}\n${p.lines.join('\n')}\n`);
+            await writeStdout(`${p.recordName ?? p.schemaName}\n${p.lines.join('\n')}\n`);
           } catch (err) {
             if (!isHeroflowError(err, 'HF_MESSAGE_INVALID')) throw err;
             undecodable++;

@@ -10,6 +10,7 @@ import { openBroker } from '../../brokers/index.js';
 import type { Delivery } from '../../brokers/types.js';
 import { createCliLog } from '../log.js';
 import { addSettings, readSettings } from '../options.js';
+import { writeStdout } from '../stdout.js';
 
 const SETTING_NAMES = ['broker', 'subGroup', 'from', 'commit', 'maxMessages', 'logLevel'] as const;
 const COUNT_EVERY = 1000;
@@ -17,14 +18,6 @@ const COUNT_EVERY = 1000;
 function line(d: Delivery): string {
   const key = d.key === undefined ? '' : ` key=${d.key}`;
   return `${d.id}${key} ${Buffer.from(d.value.buffer, d.value.byteOffset, d.value.byteLength).toString()}\n`;
-}
-
-/** stdout may be a pipe that is slower than the broker: wait for it instead of buffering without bound. */
-function write(text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', resolve);
-  });
 }
 
 export function registerSub(program: Command): void {
@@ -62,7 +55,7 @@ export function registerSub(program: Command): void {
     try {
       outer: for await (const batch of sub) {
         for (const d of batch) {
-          await write(line(d));
+          await writeStdout(line(d));
           count++;
           if (count % COUNT_EVERY === 0) console.error(`${count} messages`);
           if (s.commit === 'manual') {
