@@ -44,7 +44,19 @@ export interface Delivery extends Message {
   /** Acknowledge this one message (same as `subscription.commit([this])`). */
   ack(): Promise<void>;
   /** Give the message back: redeliver it (default) or drop / dead-letter it with `requeue: false`. */
-  nack(opts?: { requeue?: boolean }): Promise<void>;
+  nack(opts?: NackOptions): Promise<void>;
+}
+
+export interface NackOptions {
+  /** `false`: never redeliver (drop, or dead-letter where the broker has one). Default `true`. */
+  requeue?: boolean;
+  /**
+   * Redeliver no sooner than this many milliseconds from now (a failed task's back-off). The broker's own
+   * mechanism where it has one (JetStream `nak(delay)`); elsewhere the adapter holds the message, unacked
+   * and still counted in its window, until the delay has passed. Lost with the process either way: the
+   * broker's replay of unacked messages then brings it back.
+   */
+  delayMs?: number;
 }
 
 export interface Capabilities {

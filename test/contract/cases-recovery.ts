@@ -178,6 +178,29 @@ export function recoveryCases(ctx: CaseContext): void {
     assert.deepEqual(sortTags(tags(after)), range('marker', 0, 2), 'the dropped message does not come back');
   });
 
+  it('nack({ delayMs }) hands the message back after the delay; the others are unaffected', async (t) => {
+    const caps = ctx.caps();
+    if (caps.delivery !== 'at-least-once') {
+      t.skip('declares at-most-once delivery: a nack cannot bring a message back');
+      return;
+    }
+    const h = ctx.harness(t);
+    const broker = await h.open();
+    const topic = uniqueName('nackdelay');
+    await broker.ensureTopics([{ topic, partitions: 1 }]);
+    const sub = await h.subscribe(broker, { topics: [topic], group: uniqueName('g'), from: 'earliest' });
+    await broker.publish(messages(topic, 4, { keys: 1 }));
+    const got = await collect(sub, 4, { timeoutMs: ctx.timeoutMs });
+    assert.equal(got.length, 4);
+    for (const d of got) {
+      if (payload(d).seq === 2) await d.nack({ delayMs: 300 });
+      else await d.ack();
+    }
+    const again = await collectUntil(sub, hasAll(['a:2']), { timeoutMs: ctx.timeoutMs, commit: true });
+    assert.deepEqual(sortTags(new Set(tags(again))), ['a:2'], 'only the delayed nack comes back');
+    if (caps.redeliveryFlag) assert.equal(again[0].redelivered, true, 'marked redelivered');
+  });
+
   it('at-least-once through a restart: a new broker handle continues after the last commit', async (t) => {
     const caps = ctx.caps();
     if (!caps.replay || !caps.persistence) {

@@ -14,6 +14,7 @@
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { type Delivery, HEADER_MSG_ID, type SubscribeOptions, type TopicPartition } from '../types.js';
+import { afterDelay } from '../util/after-delay.js';
 import { PushSubscription } from '../util/push-subscription.js';
 import type { AmqpBroker } from './broker.js';
 import { HEADER_KEY, HEADER_TS, queueFor } from './names.js';
@@ -157,7 +158,11 @@ export class AmqpSubscription extends PushSubscription {
       timestamp: Number.isFinite(ts) ? (ts as number) : stamp ? stamp * 1000 : Date.now(),
       redelivered: msg.fields.redelivered,
       ack: () => this.commit([d]),
-      nack: async (opts) => this.#settle(d, opts?.requeue === false ? 'drop' : 'requeue'),
+      nack: (opts) =>
+        opts?.requeue === false
+          ? Promise.resolve(this.#settle(d, 'drop'))
+          : // A basic.nack requeues at once: held unacked (in the prefetch) until the delay has passed.
+            afterDelay(opts?.delayMs, () => this.#settle(d, 'requeue')),
     };
     if (key !== undefined) d.key = key;
     if (Object.keys(headers).length > 0) d.headers = headers;

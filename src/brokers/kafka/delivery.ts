@@ -1,6 +1,6 @@
 /** What the Kafka adapter hands out per message, and how it reads kafkajs' messages and errors. */
 import type { KafkaMessage } from 'kafkajs';
-import type { Delivery } from '../types.js';
+import type { Delivery, NackOptions } from '../types.js';
 
 /** The subscription a delivery acknowledges through. */
 export interface DeliveryOwner {
@@ -45,8 +45,10 @@ export class KafkaDelivery implements Delivery {
   ack(): Promise<void> {
     return this.sub.commit([this]);
   }
-  nack(opts?: { requeue?: boolean }): Promise<void> {
-    return opts?.requeue === false ? this.sub.commit([this]) : this.sub.requeue(this);
+  nack(opts?: NackOptions): Promise<void> {
+    if (opts?.requeue === false) return this.sub.commit([this]);
+    // Kafka has no delayed redelivery: the offset stays in flight (uncommitted) while the adapter waits.
+    return afterDelay(opts?.delayMs, () => this.sub.requeue(this));
   }
 }
 

@@ -12,6 +12,7 @@ import type {
   Subscription,
   TopicPartition,
 } from '../types.js';
+import { afterDelay } from '../util/after-delay.js';
 import { OffsetTracker } from '../util/offset-tracker.js';
 import { Signal } from '../util/signal.js';
 import { tpKey } from './assign.js';
@@ -275,7 +276,10 @@ export class MemorySubscription implements Subscription, GroupMember {
       offset: BigInt(offset),
       redelivered,
       ack: async () => this.settle(delivery, 'ack'),
-      nack: async (opts) => this.settle(delivery, opts?.requeue === false ? 'drop' : 'requeue'),
+      nack: (opts) =>
+        opts?.requeue === false
+          ? Promise.resolve(this.settle(delivery, 'drop'))
+          : afterDelay(opts?.delayMs, () => this.settle(delivery, 'requeue')),
     };
     if (m.key === undefined) delete delivery.key;
     if (m.headers === undefined) delete delivery.headers;

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { HeroflowError } from '../../errors.js';
 import type { Delivery, SubscribeOptions, TopicPartition } from '../types.js';
+import { afterDelay } from '../util/after-delay.js';
 import { PushSubscription } from '../util/push-subscription.js';
 import { type MqttBroker, PROP_KEY, PROP_TS, reportConnection } from './broker.js';
 
@@ -150,7 +151,10 @@ export class MqttSubscription extends PushSubscription {
       timestamp: ts !== undefined && Number.isFinite(ts) ? ts : Date.now(),
       redelivered: packet.dup,
       ack: () => this.commit([d]),
-      nack: async (opts) => this.#nack(d, opts?.requeue !== false),
+      nack: (opts) =>
+        opts?.requeue === false
+          ? Promise.resolve(this.#nack(d, false))
+          : afterDelay(opts?.delayMs, () => this.#nack(d, true)),
     };
     if (key !== undefined) d.key = key;
     if (Object.keys(headers).length > 0) d.headers = headers;

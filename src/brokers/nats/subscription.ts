@@ -150,7 +150,7 @@ export class NatsSubscription extends PushSubscription {
       timestamp: Math.floor(Number(m.info.timestampNanos) / 1e6),
       redelivered: m.redelivered,
       ack: () => this.commit([d]),
-      nack: async (opts) => this.#settle(d, opts?.requeue === false ? 'term' : 'nak'),
+      nack: async (opts) => this.#settle(d, opts?.requeue === false ? 'term' : 'nak', opts?.delayMs),
     };
     if (key !== undefined) d.key = key;
     if (Object.keys(headers).length > 0) d.headers = headers;
@@ -163,11 +163,12 @@ export class NatsSubscription extends PushSubscription {
   }
 
   /** ack / nak (redeliver now) / term (never redeliver) one message, once. */
-  #settle(d: Delivery, how: 'ack' | 'nak' | 'term'): void {
+  #settle(d: Delivery, how: 'ack' | 'nak' | 'term', delayMs = NAK_DELAY_MS): void {
     const m = held.get(d);
     if (!m || !this.#unacked.delete(m)) return;
     if (how === 'ack') m.ack();
-    else if (how === 'nak') m.nak(NAK_DELAY_MS);
+    // JetStream's own delayed redelivery: the server holds the message back, not this process.
+    else if (how === 'nak') m.nak(Math.max(NAK_DELAY_MS, delayMs));
     else m.term('dropped by the consumer');
   }
 

@@ -23,6 +23,7 @@ import type {
   TopicPartition,
   TopicSpec,
 } from '../types.js';
+import { afterDelay } from '../util/after-delay.js';
 import { BatchQueue } from '../util/batch-queue.js';
 import { unwrap, wrap } from './envelope.js';
 import { JOIN_CHANNEL, workerChannel } from './fanout-channels.js';
@@ -242,8 +243,11 @@ class PubSubSubscription implements Subscription {
       ack: async () => {},
       // Nothing on the server to give back to: a requeue is local, lost if this process dies.
       nack: async (o) => {
-        if (o?.requeue === false || this.#closed) return;
-        this.#queue.push(this.#delivery(topic, id, value, key, headers, timestamp, true));
+        if (o?.requeue === false) return;
+        return afterDelay(o?.delayMs, () => {
+          if (!this.#closed)
+            this.#queue.push(this.#delivery(topic, id, value, key, headers, timestamp, true));
+        });
       },
     };
     if (key !== undefined) d.key = key;

@@ -16,6 +16,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Delivery, StartPosition, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
+import { afterDelay } from '../util/after-delay.js';
 import { closedError, connectRedis, randomConsumerId } from './options.js';
 import type { RedisStreamsBroker } from './streams.js';
 
@@ -182,8 +183,10 @@ export class StreamsSubscription implements Subscription {
         ack: () => this.commit([d]),
         nack: async (o) => {
           if (o?.requeue === false) return this.commit([d]);
-          if (this.#closed) return;
-          this.#requeue.push(held);
+          // Stays pending (and renewed) for this member meanwhile; XCLAIMed again at the next pull after it.
+          return afterDelay(o?.delayMs, () => {
+            if (!this.#closed) this.#requeue.push(held);
+          });
         },
       };
       const k = f.get('k');
