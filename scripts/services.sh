@@ -5,7 +5,8 @@
 #   scripts/services.sh down   [name...]   stop what this script started (PID files)
 #   scripts/services.sh status [name...]   one line per service: name, URL, state
 #
-# Names: redis rabbitmq nats mosquitto kafka moto azurite fakegcs (default: all, in that order).
+# Names: redis redis-tls rabbitmq rabbitmq-tls nats nats-tls nats-token mosquitto mosquitto-tls kafka
+# kafka-tls moto azurite fakegcs (default: all, in that order; the -tls/-token ones: docs/security.md).
 # Each name dispatches to scripts/services/<name>.sh, which also runs on its own.
 # `up` installs the missing packages of all named services in one apt-get run, launches
 # every server, then waits for each, so the slow ones (RabbitMQ, Kafka) boot in parallel.
@@ -17,7 +18,7 @@ SERVICE=services
 # shellcheck source=services/lib.sh
 source "$HERE/services/lib.sh"
 
-ALL=(redis rabbitmq nats mosquitto kafka moto azurite fakegcs)
+ALL=(redis redis-tls rabbitmq rabbitmq-tls nats nats-tls nats-token mosquitto mosquitto-tls kafka kafka-tls moto azurite fakegcs)
 
 usage() {
   echo "usage: $0 up|down|status [${ALL[*]}]" >&2

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   HF_MESSAGE_INVALID: 'A message in a stream is malformed (not JSON, missing fields, wrong types).',
   HF_SERVICE_MISSING: 'A test or command needs a server that is not running.',
   HF_SUPERHERO_API: 'Pulling heroes from the superhero API failed (network, API_TOKEN, or an error answer).',
+  HF_WORKLOAD_INVALID: 'A workload definition (workloads file or REST body) is malformed or has a limit out of range.',
+  HF_WORKLOAD_QUEUE_FULL: 'The global permit pool refused a task: its queue and its waiting offers are full.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -34,6 +36,7 @@ export const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'HF_STORAGE_URL',
   'HF_STATE_URL',
   'HF_ROSTER_INVALID',
+  'HF_WORKLOAD_INVALID',
 ]);
 
 export class HeroflowError extends Error {

@@ -246,7 +246,7 @@ cmd_status() {
   else
     state="stopped"
   fi
-  printf '%-10s %-40s %s\n' "$SERVICE" "$SERVICE_URL" "$state"
+  printf '%-13s %-48s %s\n' "$SERVICE" "$SERVICE_URL" "$state"
 }
 
 # The lock keeps two concurrent `up`/`down` runs from racing on PID files.
@@ -282,3 +282,48 @@ service_main() {
     ;;
   esac
 }
+
+# ---------------------------------------------------------------- TLS material (the *-tls services)
+# ensure_certs: a throw-away CA and, signed by it, a server certificate for 127.0.0.1/localhost and a
+# client certificate (PEM, plus PKCS#12 with password TLS_P12_PASS as seed 003's keystore), under
+# .services/tls/. Made once, at the first start of any TLS service; delete the directory to renew.
+TLS_DIR="$STATE_DIR/tls"
+TLS_P12_PASS=heroflow-p12
+ensure_certs() {
+  [[ -e "$TLS_DIR/.complete" ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+  local d="$TLS_DIR.tmp" t0
+  t0=$(now)
+  rm -rf "$d"
+  mkdir -p "$d"
+  (
+    cd "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=heroflow test CA' \
+      -keyout ca.key -out ca.crt
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >server.ext
+    openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' -keyout server.key -out server.csr
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile server.ext -out server.crt
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl req -newkey rsa:2048 -nodes -subj '/CN=heroflow' -keyout client.key -out client.csr
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile client.ext -out client.crt
+    # A certificate from another CA: the server must refuse it.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=stranger' \
+      -keyout stranger.key -out stranger.crt
+    openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca.crt -name heroflow \
+      -passout "pass:$TLS_P12_PASS" -out client.p12
+    openssl pkcs12 -export -in server.crt -inkey server.key -certfile ca.crt -name localhost \
+      -passout "pass:$TLS_P12_PASS" -out server.p12
+    rm -f ./*.csr ./*.ext ./*.srl
+    chmod 600 ./*.key ./*.p12
+  ) >>"$(log_file tls)" 2>&1 || die "certificate generation failed; read $(rel "$(log_file tls)")"
+  rm -rf "$TLS_DIR"
+  mv "$d" "$TLS_DIR"
+  touch "$TLS_DIR/.complete"
+  say "made a test CA, server and client certificates in $(rel "$TLS_DIR") in $(since "$t0")"
+}
+
+# Test credentials of the auth-enabled services (tests use the same defaults; nothing secret).
+TEST_USER=heroflow
+TEST_PASS=heroflow-secret
