@@ -5,7 +5,7 @@
  *
  * Prints per run and as the median of `--runs`: (a) records/s of the full path (deliveries in → parse →
  * rows → Arrow → Parquet → files durable in memory storage, `onDurable` called), with the sink configured
- * as the worker's defaults (DEFAULT_ROLL: 100k rows / 64 MiB / 60 s, DEFAULT_MEMORY_BUDGET, zstd, batches
+ * as the worker's defaults (PIPELINE_DEFAULTS: 100k rows / 64 MiB / 10 s, 256 MiB budget, zstd, batches
  * of the worker's default maxBatch 1000); (b) the writer ceiling: encoding the same rows, cut into the same
  * segments, from prebuilt Arrow tables on this thread; (c) with `--writer both`, hyparquet-writer on the
  * same rows (SNAPPY: it cannot write ZSTD on Node 20). Then peak RSS. Figures go to docs/parquet.md.
@@ -22,7 +22,8 @@ import { SegmentRows } from '../src/etl/rows.js';
 import { RecordScanner } from '../src/etl/scan-record.js';
 import type { TableSpec } from '../src/etl/schemas.js';
 import { deliveryBytes } from '../src/etl/segment.js';
-import { DEFAULT_MEMORY_BUDGET, DEFAULT_ROLL, ParquetSink } from '../src/etl/sink.js';
+import { PIPELINE_DEFAULTS } from '../src/config/index.js';
+import { ParquetSink } from '../src/etl/sink.js';
 import { transformRecord } from '../src/etl/transform.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { delivery, pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
@@ -92,9 +93,9 @@ async function fullPath(input: Delivery[]) {
     storage,
     service: 'memory',
     mode: 'Streaming',
-    // The worker's defaults (src/worker/worker.ts passes its roll/budget options through, unset by default).
-    roll: DEFAULT_ROLL,
-    memoryBudgetBytes: DEFAULT_MEMORY_BUDGET,
+    // The worker's defaults (the settings table's).
+    roll: PIPELINE_DEFAULTS.roll,
+    memoryBudgetBytes: PIPELINE_DEFAULTS.memoryBudgetBytes,
     compression,
     onDurable: async () => {},
     onDeadLetter: async () => {},
@@ -131,7 +132,7 @@ function prebuild(input: Delivery[]): [TableSpec, Table][] {
     packer.pack(d, -1, messageId(d));
     transformRecord(seg.rows, packer.take(), 0, scanner);
     seg.bytes += deliveryBytes(d, -1, false);
-    if (++seg.n >= DEFAULT_ROLL.maxRows || seg.bytes >= DEFAULT_ROLL.maxBytes) {
+    if (++seg.n >= PIPELINE_DEFAULTS.roll.maxRows || seg.bytes >= PIPELINE_DEFAULTS.roll.maxBytes) {
       done.push(seg.rows);
       open.delete(k);
     }

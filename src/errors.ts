@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   HF_BROKER_URL: 'A broker URL has a scheme no adapter handles, or a malformed host/port.',
   HF_BROKER_UNREACHABLE: 'The broker did not answer within the bounded connect retry.',
   HF_BROKER_CLOSED: 'An operation was attempted on a broker or subscription that was closed.',
+  HF_CLOSED: 'An operation was attempted on a part that was closed (the Parquet sink, an offset store).',
   HF_BROKER_UNSUPPORTED: 'The adapter cannot do what was asked (see its declared capabilities).',
   HF_STORAGE_URL:
     'An output URL has a scheme no storage handles, or the credentials/endpoint it needs are missing or malformed.',

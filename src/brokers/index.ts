@@ -1,4 +1,4 @@
 /** The brokers part: the contract, opening a broker by URL, and helpers adapters share. */
-export { brokerSchemes, type OpenBroker, openBroker } from './registry.js';
+export { brokerKind, brokerSchemes, type OpenBroker, openBroker } from './registry.js';
 export * from './types.js';
 export { redactUrl } from './util/redact-url.js';

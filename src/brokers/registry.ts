@@ -3,7 +3,7 @@
  * Adding an adapter is one line in ADAPTERS: its module exports `open(url, options): Promise<Broker>`.
  */
 import { HeroflowError } from '../errors.js';
-import type { Broker, BrokerOptions } from './types.js';
+import type { Broker, BrokerKind, BrokerOptions } from './types.js';
 import { redactUrl } from './util/redact-url.js';
 
 export type OpenBroker = (url: string, options: BrokerOptions) => Promise<Broker>;
@@ -11,7 +11,7 @@ type AdapterModule = { open: OpenBroker };
 
 /** Scheme (without ':') → adapter module. */
 const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
-  memory: () => import('./memory.js'),
+  memory: () => import('./memory/index.js'),
   kafka: () => import('./kafka/index.js'),
   redis: () => import('./redis/index.js'),
   'redis+fanout': async () => ({ open: (await import('./redis/index.js')).openFanout }),
@@ -37,13 +37,30 @@ function urlError(url: string, problem: string, cause?: unknown): HeroflowError 
   );
 }
 
-/** Open a broker by URL. Throws HF_BROKER_URL for an unknown scheme or a malformed URL. */
-export async function openBroker(url: string, options: BrokerOptions = {}): Promise<Broker> {
+/** Scheme → the adapter it selects, where the two differ (TLS schemes). */
+const KIND_OF_SCHEME: Record<string, BrokerKind> = { rediss: 'redis', amqps: 'amqp', mqtts: 'mqtt' };
+
+function schemeOf(url: string): string {
   const match = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
   if (!match) throw urlError(url, 'has no scheme');
   const scheme = match[1].toLowerCase();
-  const load = Object.hasOwn(ADAPTERS, scheme) ? ADAPTERS[scheme] : undefined;
-  if (!load) throw urlError(url, `has the scheme '${scheme}:', which no adapter handles`);
+  if (!Object.hasOwn(ADAPTERS, scheme))
+    throw urlError(url, `has the scheme '${scheme}:', which no adapter handles`);
+  return scheme;
+}
+
+/**
+ * The kind of broker a URL opens, without opening it (a process that hands the URL to another part, such
+ * as the transport's thread, still needs to know). Throws HF_BROKER_URL like openBroker.
+ */
+export function brokerKind(url: string): BrokerKind {
+  const scheme = schemeOf(url);
+  return KIND_OF_SCHEME[scheme] ?? (scheme as BrokerKind);
+}
+
+/** Open a broker by URL. Throws HF_BROKER_URL for an unknown scheme or a malformed URL. */
+export async function openBroker(url: string, options: BrokerOptions = {}): Promise<Broker> {
+  const load = ADAPTERS[schemeOf(url)];
   try {
     // Kafka-style multi-host lists (h1:9092,h2:9092) are not one URL; the first host stands for the syntax.
     new URL(url.trim().split(',')[0]);

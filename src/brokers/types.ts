@@ -166,7 +166,21 @@ export interface TopicSpec {
   partitions: number;
 }
 
+/**
+ * Which adapter a broker is, named as its URL scheme names it (`rediss://` is `redis`, `amqps://` is
+ * `amqp`): what etl_meta.service records, what picks upstream's LOGGER_MODULE, what a runner branches on.
+ */
+export type BrokerKind = 'memory' | 'kafka' | 'redis' | 'redis+fanout' | 'redis+streams' | 'amqp' | 'nats' | 'mqtt';
+
+/** Where a partition starts and ends: `high` is the offset the next message gets. */
+export interface PartitionWatermarks {
+  partition: number;
+  low: bigint;
+  high: bigint;
+}
+
 export interface Broker {
+  readonly kind: BrokerKind;
   /** The URL it was opened with, credentials redacted. */
   readonly url: string;
   readonly capabilities: Capabilities;
@@ -182,6 +196,11 @@ export interface Broker {
    * expire on their own).
    */
   deleteGroup?(group: string, topics: string[]): Promise<void>;
+  /**
+   * Optional, where partitions have offsets (Kafka): each partition's low and high watermark now. A
+   * triggered batch reads up to the ends captured when its trigger arrived; without them it ends when idle.
+   */
+  watermarks?(topic: string): Promise<PartitionWatermarks[]>;
   /** Close every subscription and connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -204,3 +223,13 @@ export const UPSTREAM_PARTITIONS: Record<string, number> = {
   'lib.server.game': 4,
   'client.__main__': 1,
 };
+
+/** One partition as a map key: `topic/partition`, the form every log line and id uses too. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}/${partition}`;
+}
+
+/** A delivery's position as text: `topic/partition@offset` (Delivery.id of offset brokers). */
+export function positionId(topic: string, partition: number, offset: bigint | number | string): string {
+  return `${partitionKey(topic, partition)}@${offset}`;
+}

@@ -1,6 +1,7 @@
 export { resolveOutputUrl } from './output.js';
 export {
   describeSetting,
+  PIPELINE_DEFAULTS,
   parseSetting,
   resolveSettings,
   SETTINGS,

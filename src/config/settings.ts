@@ -612,3 +612,17 @@ export function resolveSettings<K extends SettingName>(
   }
   return out as Settings<K>;
 }
+
+/**
+ * The pipeline's defaults, taken from the table above: the one place they are written down. Runners get
+ * explicit values from settings; tests and benches that build a sink or worker by hand start from these.
+ */
+export const PIPELINE_DEFAULTS = {
+  roll: {
+    maxRows: SETTINGS.rollRows.default,
+    maxBytes: SETTINGS.rollBytes.default,
+    maxAgeMs: SETTINGS.rollAge.default,
+  },
+  memoryBudgetBytes: SETTINGS.memoryBudget.default,
+  compression: SETTINGS.compression.default,
+} as const;

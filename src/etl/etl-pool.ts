@@ -38,7 +38,7 @@ export interface SegmentFinish {
 export interface ChunkResult {
   /** Index in the chunk and reason, for each record the ETL refused (dead letters). */
   rejects: [number, string][];
-  /** The envelope time of the chunk's first record; NaN if it was refused. */
+  /** The envelope time of the chunk's first record that parsed; NaN if every one was refused. */
   firstTime: number;
 }
 

@@ -108,7 +108,7 @@ function chunk(seg: ThreadSegment, c: PackedChunk): EtlReply & { kind: 'chunk' }
   for (let i = 0; i < c.count; i++) {
     const outcome = transformRecord(seg.rows, c, i, scanner);
     if (typeof outcome === 'string') rejects.push([i, outcome]);
-    else if (i === 0) firstTime = outcome;
+    else if (Number.isNaN(firstTime)) firstTime = outcome;
     if (seg.rows.records >= CHUNK_ROWS) seg.ship();
   }
   return { req: 0, kind: 'chunk', rejects, firstTime };

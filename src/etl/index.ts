@@ -11,8 +11,6 @@ export {
 export { arrowSchema, TABLES, type TableName, type TableSpec } from './schemas.js';
 export type { DeliveryRun, WrittenFile } from './segment.js';
 export {
-  DEFAULT_MEMORY_BUDGET,
-  DEFAULT_ROLL,
   type LogLevel,
   ParquetSink,
   type ParquetSinkOptions,

@@ -7,7 +7,7 @@
  * and `task` may be a JSON string (lobby/game frames) or an object (`Cleaning Game Records`). `task` is only
  * parsed for the two messages that produce task rows, so an odd task elsewhere still yields log rows.
  */
-import { type Delivery, HEADER_MSG_ID } from '../brokers/types.js';
+import { type Delivery, HEADER_MSG_ID, positionId } from '../brokers/types.js';
 import { parseIsoTimestamp } from './timestamps.js';
 
 export type RejectReason =
@@ -87,7 +87,7 @@ export function describeRejection(r: Rejection): string {
 export function messageId(d: Delivery): string {
   const header = d.headers?.[HEADER_MSG_ID];
   if (header !== undefined) return header;
-  return d.offset === undefined ? d.id : `${d.topic}/${d.partition}@${d.offset}`;
+  return d.offset === undefined ? d.id : positionId(d.topic, d.partition, d.offset);
 }
 
 /** Checks the broker-side values that land in fixed-width buffer_meta columns. */

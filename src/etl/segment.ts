@@ -3,12 +3,13 @@
  * It opens at its first delivery and is written when the sink rolls it (sink.ts). Its etl_id is minted
  * when it opens, so every flush is one ETL run with its own id and its own etl_meta row.
  *
- * The main thread keeps only the bookkeeping: the run to commit (first and last delivery, or all of them),
- * the packer of records not yet shipped, and the chunks in flight to the ETL thread (etl-pool.ts), whose
- * deliveries are kept until the thread says which of them were malformed (dead letters need the message).
+ * The segment owns its bookkeeping: the run to commit (first and last delivery, or all of them), the
+ * packer of records not yet shipped, the chunks in flight to the ETL thread (etl-pool.ts) and the
+ * dead-letter publishes it must wait for. The sink decides when a segment ships, rolls or is dropped; the
+ * segment does the rest.
  */
 import { randomUUID } from 'node:crypto';
-import type { Delivery } from '../brokers/types.js';
+import { type Delivery, partitionKey } from '../brokers/types.js';
 import type { EncodedFile, EtlPool } from './etl-pool.js';
 import { type SegmentStart, segmentPath } from './naming.js';
 import { ChunkPacker } from './packed.js';
@@ -23,6 +24,9 @@ import type { Compression } from './writer-properties.js';
  * is durable (`held`).
  */
 export const PER_DELIVERY_OVERHEAD = 300;
+
+/** Records per chunk shipped to the ETL thread: one message per 2,048 records, not one per record. */
+export const SHIP_RECORDS = 2048;
 
 export function deliveryBytes(d: Delivery, keySize: number, held = true): number {
   return (held ? 2 : 1) * d.value.byteLength + Math.max(keySize, 0) + PER_DELIVERY_OVERHEAD;
@@ -40,68 +44,20 @@ export interface DeliveryRun {
   deliveries: Delivery[] | undefined;
 }
 
-export class Segment {
-  readonly etlId = randomUUID();
-  readonly run: DeliveryRun;
-  readonly openedAt = Date.now();
-  /** The segment on the ETL thread, opened with the first record shipped. */
-  threadId: number | undefined;
-  readonly packer = new ChunkPacker();
-  /** The deliveries in `packer`, by index (a rejection names its record by index). */
-  unsent: Delivery[] = [];
-  /** Chunks shipped and not yet answered; each settles once its dead letters are started. */
-  readonly chunks: Promise<void>[] = [];
-  /** DLQ publishes of this segment's malformed messages; the segment is durable only after them. */
-  readonly deadLetters: Promise<void>[] = [];
-  /** Whether the first delivery went to the thread (it passed the broker-side checks). */
-  firstShipped = false;
-  /** The envelope time of the first delivery, once the thread has read it (NaN if it was refused). */
-  firstTime = Number.NaN;
-  dropped = false;
-  bytes = 0;
-  timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly key: string,
-    keepDeliveries: boolean,
-  ) {
-    this.run = { count: 0, first: undefined, last: undefined, deliveries: keepDeliveries ? [] : undefined };
-  }
-
-  /** Counts a delivery into the segment (every one, malformed too: it is committed with the files). */
-  hold(d: Delivery, shipped: boolean): void {
-    const run = this.run;
-    if (run.first === undefined) {
-      run.first = d;
-      this.firstShipped = shipped;
-    }
-    run.last = d;
-    run.count++;
-    run.deliveries?.push(d);
-  }
-
-  /** Where the files go: named by the first delivery, dated by its record time when it parsed. */
-  start(): SegmentStart | undefined {
-    const d = this.run.first;
-    if (d === undefined) return undefined;
-    const parsed = this.firstShipped && !Number.isNaN(this.firstTime);
-    return {
-      topic: d.topic,
-      partition: d.partition,
-      offset: d.offset,
-      batchId: messageId(d),
-      recordTime: parsed ? this.firstTime : d.timestamp,
-    };
-  }
-}
-
-export interface SegmentWriterOptions {
+/** What the ETL thread is told about every segment it opens, and what etl_meta records at its end. */
+export interface SegmentConfig {
   etl: EtlPool;
-  storage: { write(path: string, data: Uint8Array): Promise<void> };
+  tables: readonly TableName[];
+  compression: Compression;
+  /** etl_meta.service and etl_meta.mode. */
   service: string;
   mode: string;
-  compression: Compression;
-  tables: readonly TableName[];
+}
+
+/** Where the answers of the ETL thread go: malformed records, and a thread that failed. */
+export interface ChunkHandlers {
+  reject(delivery: Delivery, reason: string): void;
+  error(err: unknown): void;
 }
 
 export interface WrittenFile {
@@ -114,29 +70,176 @@ export interface WrittenFile {
   writeMs: number;
 }
 
-/** Ends the segment on the ETL thread and writes every file it returns (etl_meta last). */
-export async function writeSegment(seg: Segment, opts: SegmentWriterOptions): Promise<WrittenFile[]> {
-  const start = seg.start();
-  if (start === undefined || seg.threadId === undefined) return [];
-  const files: EncodedFile[] = await opts.etl.finish(seg.threadId, {
-    service: opts.service,
-    mode: opts.mode,
-    openedAt: seg.openedAt,
-    endedAt: Date.now(),
-  });
-  const written: WrittenFile[] = [];
-  for (const f of files) {
-    const path = segmentPath(f.table, start);
-    const started = performance.now();
-    await opts.storage.write(path, f.bytes);
-    written.push({
-      path,
-      table: f.table,
-      rows: f.rows,
-      bytes: f.bytes.byteLength,
-      encodeMs: f.encodeMs,
-      writeMs: performance.now() - started,
-    });
+export class Segment {
+  readonly etlId = randomUUID();
+  readonly openedAt = Date.now();
+  readonly key: string;
+  readonly #run: DeliveryRun;
+  readonly #packer = new ChunkPacker();
+  /** The deliveries in the packer, by index (a rejection names its record by index). */
+  #unsent: Delivery[] = [];
+  /** The segment on the ETL thread, opened with the first record shipped. */
+  #threadId: number | undefined;
+  /** Chunks shipped and not yet answered; each settles once its dead letters are started. */
+  readonly #chunks: Promise<void>[] = [];
+  /** DLQ publishes of this segment's malformed messages; the segment is durable only after them. */
+  readonly #deadLetters: Promise<void>[] = [];
+  /** The envelope time of the first record that parsed (the date folder), NaN until one has. */
+  #firstTime = Number.NaN;
+  #dropped = false;
+  #bytes = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    keepDeliveries: boolean,
+  ) {
+    this.key = partitionKey(topic, partition);
+    this.#run = { count: 0, first: undefined, last: undefined, deliveries: keepDeliveries ? [] : undefined };
   }
-  return written;
+
+  /** What to commit once the files are durable. */
+  get run(): Readonly<DeliveryRun> {
+    return this.#run;
+  }
+
+  get count(): number {
+    return this.#run.count;
+  }
+
+  /** Estimated bytes held (deliveryBytes of each delivery). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get dropped(): boolean {
+    return this.#dropped;
+  }
+
+  /** Records packed and not yet shipped, enough to make a chunk. */
+  get shipReady(): boolean {
+    return this.#packer.count >= SHIP_RECORDS;
+  }
+
+  /**
+   * Counts a delivery into the segment (every one, malformed ones too: they are committed with the files);
+   * a `good` one (it passed the broker-side checks) is packed for the ETL thread.
+   */
+  add(d: Delivery, keySize: number, good: boolean, bytes: number): void {
+    const run = this.#run;
+    run.first ??= d;
+    run.last = d;
+    run.count++;
+    run.deliveries?.push(d);
+    this.#bytes += bytes;
+    if (!good) return;
+    this.#packer.pack(d, keySize, messageId(d));
+    this.#unsent.push(d);
+  }
+
+  /**
+   * Hands the packed records to the ETL thread. Its answer names the malformed ones, which go to
+   * `on.reject` (the chunk's deliveries are kept until then, and only until then). Returns the answer and
+   * the packed bytes it carried, or nothing when no record was waiting.
+   */
+  ship(cfg: SegmentConfig, on: ChunkHandlers): { answered: Promise<void>; bytes: number } | undefined {
+    if (this.#packer.count === 0) return undefined;
+    const deliveries = this.#unsent;
+    this.#unsent = [];
+    const chunk = this.#packer.take();
+    this.#threadId ??= cfg.etl.open({
+      topic: this.topic,
+      etlId: this.etlId,
+      tables: [...cfg.tables],
+      compression: cfg.compression,
+    });
+    // The thread answers a segment's chunks in order, so the first time seen is the first record's.
+    const answered = cfg.etl.chunk(this.#threadId, chunk).then(
+      (r) => {
+        if (Number.isNaN(this.#firstTime)) this.#firstTime = r.firstTime;
+        if (this.#dropped) return;
+        for (const [i, reason] of r.rejects) on.reject(deliveries[i], reason);
+      },
+      (err: unknown) => on.error(err),
+    );
+    this.#chunks.push(answered);
+    return { answered, bytes: chunk.bytes.byteLength + chunk.meta.byteLength };
+  }
+
+  /** A dead-letter publish the segment must wait for before it is durable. */
+  awaitDeadLetter(published: Promise<void>): void {
+    this.#deadLetters.push(published);
+  }
+
+  /** Rolls the segment by age unless something else rolled it first. */
+  rollAfter(ms: number, roll: () => void): void {
+    this.#timer = setTimeout(roll, ms);
+    // An idle worker must still be able to exit; the timer only matters while the process runs.
+    this.#timer.unref();
+  }
+
+  /** Taken out of the open set (rolled or dropped): the age timer no longer matters. */
+  closeForAdds(): void {
+    clearTimeout(this.#timer);
+  }
+
+  /** Forgets the segment (its partition was revoked): nothing of it is written or dead-lettered. */
+  drop(etl: EtlPool): void {
+    this.closeForAdds();
+    this.#dropped = true;
+    if (this.#threadId !== undefined) etl.abort(this.#threadId);
+  }
+
+  /** Every chunk answered (so every dead letter started), then every dead letter published. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#chunks);
+    await Promise.all(this.#deadLetters);
+  }
+
+  /**
+   * Where the files go: named by the first delivery's position, dated by the first record that parsed
+   * (by the first delivery's broker time when none did).
+   */
+  start(): SegmentStart | undefined {
+    const d = this.#run.first;
+    if (d === undefined) return undefined;
+    return {
+      topic: d.topic,
+      partition: d.partition,
+      offset: d.offset,
+      batchId: messageId(d),
+      recordTime: Number.isNaN(this.#firstTime) ? d.timestamp : this.#firstTime,
+    };
+  }
+
+  /** Ends the segment on the ETL thread and writes every file it returns (etl_meta last). */
+  async write(
+    cfg: SegmentConfig,
+    storage: { write(path: string, data: Uint8Array): Promise<void> },
+  ): Promise<WrittenFile[]> {
+    const start = this.start();
+    if (start === undefined || this.#threadId === undefined) return [];
+    const files: EncodedFile[] = await cfg.etl.finish(this.#threadId, {
+      service: cfg.service,
+      mode: cfg.mode,
+      openedAt: this.openedAt,
+      endedAt: Date.now(),
+    });
+    const written: WrittenFile[] = [];
+    for (const f of files) {
+      const path = segmentPath(f.table, start);
+      const started = performance.now();
+      await storage.write(path, f.bytes);
+      written.push({
+        path,
+        table: f.table,
+        rows: f.rows,
+        bytes: f.bytes.byteLength,
+        encodeMs: f.encodeMs,
+        writeMs: performance.now() - started,
+      });
+    }
+    return written;
+  }
 }

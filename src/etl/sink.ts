@@ -1,7 +1,7 @@
 /**
  * ParquetSink: batches of Deliveries in, Parquet files out, offsets committed only after the files are durable.
  *
- *   const sink = new ParquetSink({ storage, service: 'kafka', mode: 'Streaming',
+ *   const sink = new ParquetSink({ storage, service: 'kafka', mode: 'Streaming',   // every option explicit
  *     roll: { maxRows: 50_000, maxBytes: 64 << 20, maxAgeMs: 60_000 }, memoryBudgetBytes: 256 << 20,
  *     compression: 'zstd',
  *     onDurable: async (run, files) => subscription.commit(run.deliveries),
@@ -32,17 +32,22 @@
  * rejects with the error. The worker then restarts from the committed offsets; the names make that an
  * overwrite.
  */
-import type { Delivery, TopicPartition } from '../brokers/types.js';
+import { type Delivery, partitionKey, type TopicPartition } from '../brokers/types.js';
 import { HeroflowError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { EtlPool } from './etl-pool.js';
-import { type Compression, DEFAULT_COMPRESSION } from './parquet.js';
-import { checkDelivery, describeRejection, messageId } from './record.js';
+import type { Compression } from './parquet.js';
+import { checkDelivery, describeRejection } from './record.js';
 import { TABLES, type TableName } from './schemas.js';
-import { type DeliveryRun, deliveryBytes, Segment, type WrittenFile, writeSegment } from './segment.js';
+import {
+  type ChunkHandlers,
+  type DeliveryRun,
+  deliveryBytes,
+  Segment,
+  type SegmentConfig,
+  type WrittenFile,
+} from './segment.js';
 
-/** Records per chunk shipped to the ETL thread: one message per 2,048 records, not one per record. */
-const SHIP_RECORDS = 2048;
 /** Packed bytes in flight to the ETL thread before add() waits for it: bounds what the hand-over holds. */
 const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
@@ -63,10 +68,11 @@ export interface ParquetSinkOptions {
   service: string;
   /** etl_meta.mode. */
   mode: 'Streaming' | 'Batch';
-  roll?: Partial<RollPolicy>;
+  /** When a segment rolls; the defaults live with the settings (config/settings.ts). */
+  roll: RollPolicy;
   /** One budget for all open segments, in the same estimated bytes as `roll.maxBytes`. */
-  memoryBudgetBytes?: number;
-  compression?: Compression;
+  memoryBudgetBytes: number;
+  compression: Compression;
   /** The tables to write (default: all five); rows of the others are not even built. */
   tables?: readonly TableName[];
   /** After a segment's files are durable; the worker commits these deliveries here. */
@@ -105,17 +111,13 @@ export interface SinkStats {
   openBytes: number;
 }
 
-export const DEFAULT_ROLL: RollPolicy = { maxRows: 100_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: 60_000 };
-export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
-
-const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-
 export class ParquetSink {
   private readonly roll: RollPolicy;
   private readonly budget: number;
+  /** Open segments by partitionKey. */
   private readonly open = new Map<string, Segment>();
-  /** Per partition: the tail of its chain of segment writes. */
-  private readonly writes = new Map<string, Promise<void>>();
+  /** Per partition (by partitionKey): the tail of its chain of segment writes. */
+  private readonly writes = new Map<string, { tp: TopicPartition; tail: Promise<void> }>();
   private openBytes = 0;
   /** Deliveries in open segments (not yet rolled): what the window rule counts. */
   private openDeliveries = 0;
@@ -130,8 +132,7 @@ export class ParquetSink {
   private readonly inFlight = new Map<Promise<void>, number>();
   private inFlightBytes = 0;
   private readonly keepDeliveries: boolean;
-  private readonly tables: TableName[];
-  private readonly compression: Compression;
+  private readonly segmentConfig: SegmentConfig;
   private readonly counters = {
     messages: 0,
     files: 0,
@@ -142,14 +143,19 @@ export class ParquetSink {
   };
 
   constructor(private readonly opts: ParquetSinkOptions) {
-    this.roll = { ...DEFAULT_ROLL, ...opts.roll };
-    this.budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+    this.roll = { ...opts.roll };
+    this.budget = opts.memoryBudgetBytes;
     this.etl = opts.etl ?? new EtlPool();
     // Its start-up (parquet-wasm compile) then overlaps with the first batches instead of the first roll.
     this.etl.warmUp();
-    this.compression = opts.compression ?? DEFAULT_COMPRESSION;
     this.keepDeliveries = opts.keepDeliveries ?? true;
-    this.tables = [...(opts.tables ?? TABLES.map((t) => t.name))];
+    this.segmentConfig = {
+      etl: this.etl,
+      tables: [...(opts.tables ?? TABLES.map((t) => t.name))],
+      compression: opts.compression,
+      service: opts.service,
+      mode: opts.mode,
+    };
   }
 
   /**
@@ -163,7 +169,7 @@ export class ParquetSink {
   async add(deliveries: readonly Delivery[]): Promise<void> {
     if (this.closing !== undefined) {
       throw new HeroflowError(
-        'HF_BROKER_CLOSED',
+        'HF_CLOSED',
         'ParquetSink.add() was called after close(); create a new sink.',
       );
     }
@@ -174,20 +180,17 @@ export class ParquetSink {
       const seg = this.segmentFor(d);
       const keySize = d.key === undefined ? -1 : Buffer.byteLength(d.key);
       const bad = checkDelivery(d, keySize);
-      seg.hold(d, bad === undefined);
+      const bytes = deliveryBytes(d, keySize, keep);
+      seg.add(d, keySize, bad === undefined, bytes);
       this.openDeliveries++;
+      this.openBytes += bytes;
       this.counters.messages++;
       if (bad !== undefined) this.deadLetter(seg, d, describeRejection(bad));
       else {
-        seg.packer.pack(d, keySize, messageId(d));
-        seg.unsent.push(d);
         touched.add(seg);
-        if (seg.packer.count >= SHIP_RECORDS) this.ship(seg);
+        if (seg.shipReady) this.ship(seg);
       }
-      const bytes = deliveryBytes(d, keySize, keep);
-      seg.bytes += bytes;
-      this.openBytes += bytes;
-      if (seg.run.count >= this.roll.maxRows || seg.bytes >= this.roll.maxBytes) this.rollBehind(seg, 'size');
+      if (seg.count >= this.roll.maxRows || seg.bytes >= this.roll.maxBytes) this.rollBehind(seg, 'size');
       while (this.openBytes > this.budget) this.rollBehind(this.largest(), 'memory');
       if (this.window !== undefined && this.openDeliveries * 2 >= this.window) {
         for (const open of [...this.open.values()]) this.rollBehind(open, 'window');
@@ -203,32 +206,15 @@ export class ParquetSink {
     this.throwIfFailed();
   }
 
-  /**
-   * Hands the segment's packed records to the ETL thread. Its answer names the malformed ones, which go to
-   * the dead-letter topic from here (the chunk's deliveries are kept until then, and only until then).
-   */
+  /** Hands the segment's packed records to the ETL thread; the malformed ones it names are dead-lettered. */
   private ship(seg: Segment): void {
-    if (seg.packer.count === 0) return;
-    const deliveries = seg.unsent;
-    seg.unsent = [];
-    const chunk = seg.packer.take();
-    const bytes = chunk.bytes.byteLength + chunk.meta.byteLength;
-    const first = seg.threadId === undefined;
-    seg.threadId ??= this.etl.open({
-      topic: deliveries[0].topic,
-      etlId: seg.etlId,
-      tables: this.tables,
-      compression: this.compression,
-    });
-    const answered = this.etl.chunk(seg.threadId, chunk).then(
-      (r) => {
-        if (first) seg.firstTime = r.firstTime;
-        if (seg.dropped) return;
-        for (const [i, reason] of r.rejects) this.deadLetter(seg, deliveries[i], reason);
-      },
-      (err: unknown) => this.fail(err, seg),
-    );
-    seg.chunks.push(answered);
+    const handlers: ChunkHandlers = {
+      reject: (d, reason) => void this.deadLetter(seg, d, reason),
+      error: (err) => this.fail(err, seg),
+    };
+    const shipped = seg.ship(this.segmentConfig, handlers);
+    if (shipped === undefined) return;
+    const { answered, bytes } = shipped;
     this.inFlight.set(answered, bytes);
     this.inFlightBytes += bytes;
     void answered.then(() => {
@@ -246,12 +232,8 @@ export class ParquetSink {
   /** Rolls the open segments of the partitions `filter` accepts (all by default) and waits for their writes. */
   async flush(filter: (tp: TopicPartition) => boolean = () => true): Promise<void> {
     const waits: Promise<void>[] = [];
-    for (const seg of [...this.open.values()])
-      if (filter(this.tpOf(seg))) waits.push(this.rollSegment(seg, 'flush'));
-    for (const [key, tail] of this.writes) {
-      const [topic, partition] = key.split('\u0000');
-      if (filter({ topic, partition: Number(partition) })) waits.push(tail);
-    }
+    for (const seg of [...this.open.values()]) if (filter(seg)) waits.push(this.rollSegment(seg, 'flush'));
+    for (const { tp, tail } of this.writes.values()) if (filter(tp)) waits.push(tail);
     await Promise.allSettled(waits);
     this.throwIfFailed();
   }
@@ -259,13 +241,13 @@ export class ParquetSink {
   /** Forgets the buffered deliveries of partitions no longer owned (they are never committed). */
   drop(filter: (tp: TopicPartition) => boolean): void {
     for (const seg of [...this.open.values()]) {
-      if (!filter(this.tpOf(seg))) continue;
+      if (!filter(seg)) continue;
       this.detach(seg);
-      seg.dropped = true;
-      if (seg.threadId !== undefined) this.etl.abort(seg.threadId);
+      seg.drop(this.etl);
       this.opts.log?.('info', 'dropped buffered deliveries of a revoked partition', {
-        ...this.tpOf(seg),
-        deliveries: seg.run.count,
+        topic: seg.topic,
+        partition: seg.partition,
+        deliveries: seg.count,
       });
     }
   }
@@ -295,23 +277,17 @@ export class ParquetSink {
   }
 
   private segmentFor(d: Delivery): Segment {
-    const key = tpKey(d.topic, d.partition);
+    const key = partitionKey(d.topic, d.partition);
     let seg = this.open.get(key);
     if (seg === undefined) {
-      seg = new Segment(key, this.keepDeliveries);
-      const opened = seg;
-      opened.timer = setTimeout(() => {
+      const opened = new Segment(d.topic, d.partition, this.keepDeliveries);
+      opened.rollAfter(this.roll.maxAgeMs, () => {
         if (this.open.get(key) === opened) this.rollSegment(opened, 'age').catch(() => {});
-      }, this.roll.maxAgeMs);
-      opened.timer.unref();
-      this.open.set(key, seg);
+      });
+      this.open.set(key, opened);
+      seg = opened;
     }
     return seg;
-  }
-
-  private tpOf(seg: Segment): TopicPartition {
-    const [topic, partition] = seg.key.split('\u0000');
-    return { topic, partition: Number(partition) };
   }
 
   private largest(): Segment {
@@ -323,9 +299,9 @@ export class ParquetSink {
   private detach(seg: Segment): void {
     if (this.open.get(seg.key) !== seg) return;
     this.open.delete(seg.key);
-    clearTimeout(seg.timer);
+    seg.closeForAdds();
     this.openBytes -= seg.bytes;
-    this.openDeliveries -= seg.run.count;
+    this.openDeliveries -= seg.count;
   }
 
   private deadLetter(seg: Segment, d: Delivery, reason: string): Promise<void> {
@@ -343,7 +319,7 @@ export class ParquetSink {
       reason,
     });
     const published = Promise.resolve().then(() => this.opts.onDeadLetter(d, reason));
-    seg.deadLetters.push(published);
+    seg.awaitDeadLetter(published);
     return published.catch((err: unknown) => this.fail(err, seg));
   }
 
@@ -356,34 +332,25 @@ export class ParquetSink {
   private rollSegment(seg: Segment, cause: 'size' | 'age' | 'memory' | 'window' | 'flush'): Promise<void> {
     this.detach(seg);
     this.ship(seg);
-    const previous = this.writes.get(seg.key) ?? Promise.resolve();
+    const previous = this.writes.get(seg.key)?.tail ?? Promise.resolve();
     const done = previous.then(() => this.complete(seg, cause));
     const tail = done.catch((err: unknown) => this.fail(err, seg));
-    this.writes.set(seg.key, tail);
+    this.writes.set(seg.key, { tp: { topic: seg.topic, partition: seg.partition }, tail });
     this.rolling.add(tail);
     this.rollingBytes += seg.bytes;
     void tail.then(() => {
       this.rolling.delete(tail);
       this.rollingBytes -= seg.bytes;
-      if (this.writes.get(seg.key) === tail) this.writes.delete(seg.key);
+      if (this.writes.get(seg.key)?.tail === tail) this.writes.delete(seg.key);
     });
     return done;
   }
 
   private async complete(seg: Segment, cause: string): Promise<void> {
     this.throwIfFailed();
-    // Every chunk answered (so every dead letter of the segment started), then every dead letter published.
-    await Promise.all(seg.chunks);
-    await Promise.all(seg.deadLetters);
+    await seg.settled();
     this.throwIfFailed();
-    const files = await writeSegment(seg, {
-      etl: this.etl,
-      storage: this.opts.storage,
-      service: this.opts.service,
-      mode: this.opts.mode,
-      compression: this.compression,
-      tables: this.tables,
-    });
+    const files = await seg.write(this.segmentConfig, this.opts.storage);
     for (const f of files) {
       this.opts.onFileWritten?.(f);
       this.counters.files++;
@@ -391,9 +358,10 @@ export class ParquetSink {
       this.counters.rowsByTable[f.table] += f.rows;
     }
     this.opts.log?.('debug', 'segment written', {
-      ...this.tpOf(seg),
+      topic: seg.topic,
+      partition: seg.partition,
       cause,
-      deliveries: seg.run.count,
+      deliveries: seg.count,
       files: files.length,
     });
     await this.opts.onDurable(
@@ -406,7 +374,8 @@ export class ParquetSink {
     if (this.failure !== undefined) return;
     this.failure = err;
     this.opts.log?.('error', 'segment write failed; the sink stops writing until restarted', {
-      ...this.tpOf(seg),
+      topic: seg.topic,
+      partition: seg.partition,
       error: err instanceof Error ? err.message : String(err),
     });
     this.opts.onFailure?.(this.failureError());

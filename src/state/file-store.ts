@@ -100,6 +100,6 @@ export class FileOffsetStore implements OffsetStore {
   }
 
   #check(): void {
-    if (this.#closed) throw new HeroflowError('HF_BROKER_CLOSED', `offset store ${this.url} is closed`);
+    if (this.#closed) throw new HeroflowError('HF_CLOSED', `offset store ${this.url} is closed`);
   }
 }

@@ -51,6 +51,6 @@ export class MemoryOffsetStore implements OffsetStore {
   }
 
   #check(): void {
-    if (this.#closed) throw new HeroflowError('HF_BROKER_CLOSED', `offset store ${this.url} is closed`);
+    if (this.#closed) throw new HeroflowError('HF_CLOSED', `offset store ${this.url} is closed`);
   }
 }

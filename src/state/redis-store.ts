@@ -108,6 +108,6 @@ export class RedisOffsetStore implements OffsetStore {
   }
 
   #check(): void {
-    if (this.#closed) throw new HeroflowError('HF_BROKER_CLOSED', `offset store ${this.url} is closed`);
+    if (this.#closed) throw new HeroflowError('HF_CLOSED', `offset store ${this.url} is closed`);
   }
 }

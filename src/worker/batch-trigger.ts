@@ -9,18 +9,15 @@
  * holds no partitions, so other members and the next trigger find the group free.
  */
 import { Redis } from 'ioredis';
-import type { Broker, Delivery, StartPosition, TopicPartition } from '../brokers/types.js';
+import {
+  type Broker,
+  type Delivery,
+  partitionKey as tpKey,
+  type StartPosition,
+  type TopicPartition,
+} from '../brokers/types.js';
 import { type LogFn, Worker, type WorkerOptions, type WorkerStats } from './worker.js';
 
-type Watermarks = { partition: number; low: bigint; high: bigint }[];
-/** Brokers that can say where each partition ends (the Kafka adapter); others end a batch when idle. */
-interface WithWatermarks {
-  watermarks(topic: string): Promise<Watermarks>;
-}
-const hasWatermarks = (b: Broker): b is Broker & WithWatermarks =>
-  typeof (b as Partial<WithWatermarks>).watermarks === 'function';
-
-const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 interface Plan {
   /** First offset of this batch; below it nothing is read. */
@@ -206,7 +203,8 @@ async function endOffsets(
   broker: Broker,
   topics: string[],
 ): Promise<Map<string, { low: bigint; high: bigint }> | undefined> {
-  if (!hasWatermarks(broker)) return undefined;
+  // Brokers that cannot say where each partition ends (all but Kafka) end a batch when idle.
+  if (!broker.watermarks) return undefined;
   const out = new Map<string, { low: bigint; high: bigint }>();
   for (const topic of topics) {
     for (const w of await broker.watermarks(topic))

@@ -9,7 +9,14 @@
  * Back-pressure is the pull loop itself: the next batch is asked for only after the sink accepted the
  * previous one (and rolled files if a limit was reached).
  */
-import type { Broker, Delivery, StartPosition, Subscription, TopicPartition } from '../brokers/types.js';
+import {
+  type Broker,
+  type Delivery,
+  partitionKey,
+  type StartPosition,
+  type Subscription,
+  type TopicPartition,
+} from '../brokers/types.js';
 import {
   type Compression,
   type DeliveryRun,
@@ -42,7 +49,7 @@ export interface WorkerOptions {
   offsetStore?: OffsetStore;
   roll: { maxRows: number; maxBytes: number; maxAgeMs: number };
   memoryBudgetBytes: number;
-  compression?: Compression;
+  compression: Compression;
   /** The tables to write (default: all five). */
   tables?: readonly TableName[];
   maxBatch?: number;
@@ -65,7 +72,7 @@ export interface WorkerStats extends SinkStats {
   redelivered: number;
 }
 
-const tpKey = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
+const tpKey = (tp: TopicPartition) => partitionKey(tp.topic, tp.partition);
 
 export class Worker {
   private readonly opts: WorkerOptions;
@@ -94,7 +101,7 @@ export class Worker {
     if (opts.offsetStore) this.batchOffsets = new BatchOffsets(opts.offsetStore);
     this.sink = new ParquetSink({
       storage: opts.storage,
-      service: opts.broker.url.split(':')[0],
+      service: opts.broker.kind,
       mode: opts.mode === 'batch' ? 'Batch' : 'Streaming',
       roll: opts.roll,
       memoryBudgetBytes: opts.memoryBudgetBytes,

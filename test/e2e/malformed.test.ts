@@ -76,6 +76,7 @@ describe('malformed messages between good ones', () => {
         mode: 'streaming',
         roll: { maxRows: 50, maxBytes: 1 << 30, maxAgeMs: 60_000 },
         memoryBudgetBytes: 1 << 30,
+        compression: 'zstd',
         idleExitMs: 500,
       });
       await worker.run();

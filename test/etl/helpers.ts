@@ -2,7 +2,7 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { Delivery } from '../../src/brokers/types.js';
-import { ParquetSink, type ParquetSinkOptions } from '../../src/etl/sink.js';
+import { ParquetSink, type ParquetSinkOptions, type RollPolicy } from '../../src/etl/sink.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import type { Storage } from '../../src/storage/types.js';
 import { attackFrame, deliveries, envelope, pyDumps, startFrame } from './fixtures.js';
@@ -15,17 +15,18 @@ export interface Recorded {
   logs: { level: string; msg: string; fields?: Record<string, unknown> }[];
 }
 
-export function recordedSink(
-  over: Partial<ParquetSinkOptions> = {},
-  storage: Storage = new MemoryStorage(),
-): Recorded {
+/** Sink options for a test: every one may be left out, and `roll` may give only the limit under test. */
+export type TestSinkOptions = Omit<Partial<ParquetSinkOptions>, 'roll'> & { roll?: Partial<RollPolicy> };
+
+export function recordedSink(over: TestSinkOptions = {}, storage: Storage = new MemoryStorage()): Recorded {
   const r: Omit<Recorded, 'sink'> = { storage, durable: [], dlq: [], logs: [] };
+  const { roll, ...rest } = over;
   const sink = new ParquetSink({
     storage,
     service: 'memory',
     mode: 'Streaming',
-    roll: { maxRows: 1000, maxBytes: 1 << 30, maxAgeMs: 600_000 },
     memoryBudgetBytes: 1 << 30,
+    compression: 'zstd',
     onDurable: async (run, files) => {
       r.durable.push({ deliveries: run.deliveries ?? [], files });
     },
@@ -33,7 +34,8 @@ export function recordedSink(
       r.dlq.push({ delivery, reason });
     },
     log: (level, msg, fields) => r.logs.push({ level, msg, fields }),
-    ...over,
+    ...rest,
+    roll: { maxRows: 1000, maxBytes: 1 << 30, maxAgeMs: 600_000, ...roll },
   });
   return { ...r, sink };
 }

@@ -191,6 +191,7 @@ const workerOptions = {
   mode: 'streaming' as const,
   roll: { maxRows: 40, maxBytes: 1 << 30, maxAgeMs: 60_000 },
   memoryBudgetBytes: 1 << 30,
+  compression: 'zstd' as const,
   maxBatch: 40,
   tables: ['buffer_meta', 'lib_server_game'] as const,
 };

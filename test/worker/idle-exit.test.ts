@@ -46,6 +46,7 @@ test('a worker busy writing files longer than its idle time still consumes every
     // Every 10 rows a roll of five files at 300 ms each: 1.5 s of writing per batch of 10, idle limit 200 ms.
     roll: { maxRows: 10, maxBytes: 1 << 30, maxAgeMs: 60_000 },
     memoryBudgetBytes: 1 << 30,
+    compression: 'zstd',
     maxBatch: 10,
     idleExitMs: 200,
   });

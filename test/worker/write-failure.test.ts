@@ -43,6 +43,7 @@ test('a write failure stops a worker that has nothing more to read, and run() re
     // Rolls after 5 records; no idle exit: without the failure callback this run would never end.
     roll: { maxRows: 5, maxBytes: 1 << 30, maxAgeMs: 60_000 },
     memoryBudgetBytes: 1 << 30,
+    compression: 'zstd',
   });
   await assert.rejects(worker.run(), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
   await worker.stop(); // resolves: the failure was reported by run()

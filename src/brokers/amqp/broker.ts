@@ -58,6 +58,7 @@ function toBuffer(v: Uint8Array): Buffer {
 const isPrecondition = (e: unknown) => (e as { code?: number }).code === 406;
 
 export class AmqpBroker implements Broker {
+  readonly kind = 'amqp' as const;
   readonly capabilities = AMQP_CAPABILITIES;
   #conn: ChannelModel | undefined;
   #pub: Promise<ConfirmChannel> | undefined;

@@ -15,7 +15,7 @@ import {
   UPSTREAM_PARTITIONS,
 } from '../types.js';
 import { connectWithRetry } from '../util/retry.js';
-import { ConnectionLog } from './connection-log.js';
+import { ConnectionLog, errorText } from '../util/connection-log.js';
 import { KafkaSubscription } from './subscription.js';
 
 export const KAFKA_CAPABILITIES: Capabilities = {
@@ -43,6 +43,7 @@ function toBuffer(v: Uint8Array): Buffer {
 }
 
 export class KafkaBroker implements Broker {
+  readonly kind = 'kafka' as const;
   readonly capabilities = KAFKA_CAPABILITIES;
   readonly kafka: Kafka;
   readonly connection: ConnectionLog;
@@ -57,7 +58,7 @@ export class KafkaBroker implements Broker {
     readonly brokers: string[],
     readonly options: BrokerOptions,
   ) {
-    this.connection = new ConnectionLog(url, options.log);
+    this.connection = new ConnectionLog('kafka', url, options.log);
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'heroflow',
       brokers,
@@ -180,7 +181,7 @@ export class KafkaBroker implements Broker {
             },
           );
         }
-        this.connection.lost('producer', err);
+        this.connection.lost('producer', { client: 'producer', error: errorText(err) });
         await sleep(500);
       }
     }

@@ -1,6 +1,7 @@
 /** What the Kafka adapter hands out per message, and how it reads kafkajs' messages and errors. */
 import type { KafkaMessage } from 'kafkajs';
-import type { Delivery, NackOptions } from '../types.js';
+import { type Delivery, type NackOptions, positionId } from '../types.js';
+import { afterDelay } from '../util/after-delay.js';
 
 /** The subscription a delivery acknowledges through. */
 export interface DeliveryOwner {
@@ -40,7 +41,7 @@ export class KafkaDelivery implements Delivery {
   ) {}
   /** Made on demand: most deliveries are never asked for it, and a string per message is GC work. */
   get id(): string {
-    return `${this.topic}/${this.partition}@${this.offset}`;
+    return positionId(this.topic, this.partition, this.offset);
   }
   ack(): Promise<void> {
     return this.sub.commit([this]);

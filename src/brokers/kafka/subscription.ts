@@ -17,9 +17,17 @@
  */
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { HeroflowError } from '../../errors.js';
-import type { Delivery, StartPosition, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
+import {
+  type Delivery,
+  positionId,
+  type StartPosition,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicPartition,
+} from '../types.js';
 import { BatchQueue } from '../util/batch-queue.js';
 import { CommitTracker } from '../util/offset-tracker.js';
+import { errorText } from '../util/connection-log.js';
 import { Signal } from '../util/signal.js';
 import type { KafkaBroker } from './broker.js';
 import { headersOf, isRebalanceError, KafkaDelivery } from './delivery.js';
@@ -119,7 +127,7 @@ export class KafkaSubscription implements Subscription {
     c.on(c.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
     c.on(c.events.REBALANCING, () => void this.#revokeAll());
     c.on(c.events.CRASH, (e) => this.#onCrash(e.payload.error, e.payload.restart));
-    c.on(c.events.CONNECT, () => this.#broker.connection.restored('consumer'));
+    c.on(c.events.CONNECT, () => this.#broker.connection.restored(this));
     if (this.#closing) return;
     await c.connect();
     await c.subscribe({ topics, fromBeginning: true });
@@ -132,7 +140,7 @@ export class KafkaSubscription implements Subscription {
   }
 
   #onJoin(assignment: Record<string, number[]>): void {
-    this.#broker.connection.restored('consumer');
+    this.#broker.connection.restored(this);
     this.#joined.notify();
     const parts = Object.entries(assignment).flatMap(([topic, ps]) =>
       ps.map((partition) => ({ topic, partition })),
@@ -294,7 +302,7 @@ export class KafkaSubscription implements Subscription {
         // Leaving, or the partitions moved on: the next owner re-reads from the last commit. Those copies
         // carry the same offsets, so the worker's file names make them overwrites: duplicates, never loss.
         this.#broker.options.log?.('warn', 'commit refused by a rebalance; the next owner re-reads', {
-          partitions: still.map((o) => `${o.topic}/${o.partition}@${o.offset}`),
+          partitions: still.map((o) => positionId(o.topic, o.partition, o.offset)),
           error: (again as Error).message,
         });
       }
@@ -332,7 +340,7 @@ export class KafkaSubscription implements Subscription {
       this.#fail(error);
       return;
     }
-    this.#broker.connection.lost('consumer', error);
+    this.#broker.connection.lost(this, { client: 'consumer', error: errorText(error) });
     // Membership is gone with the connection: commits of the old generation would be refused anyway, so the
     // partitions are dropped first and onRevoke only tells the consumer to let go of what it holds.
     const parts = [...this.#owned.values()];

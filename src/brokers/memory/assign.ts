@@ -8,7 +8,9 @@ export interface AssignMember {
   topics: readonly string[];
 }
 
-export const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+import { partitionKey } from '../types.js';
+
+export const tpKey = partitionKey;
 
 /**
  * @param members live members in join order (earlier members win ties, which keeps results stable)

@@ -89,6 +89,7 @@ export class MemoryInstance {
 }
 
 export class MemoryBroker implements Broker {
+  readonly kind = 'memory' as const;
   readonly capabilities = MEMORY_CAPABILITIES;
   private readonly subscriptions = new Set<MemorySubscription>();
   private closed = false;

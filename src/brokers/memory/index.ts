@@ -2,12 +2,12 @@
  * `memory://[name][?partitions=N&retention=N]` — the embedded in-process broker (see memory/broker.ts).
  * One instance per name; every open() of the same name shares it until the last handle closes.
  */
-import { HeroflowError } from '../errors.js';
-import { MemoryBroker, MemoryInstance } from './memory/broker.js';
-import type { Broker, BrokerOptions } from './types.js';
-import { redactUrl } from './util/redact-url.js';
+import { HeroflowError } from '../../errors.js';
+import { MemoryBroker, MemoryInstance } from './broker.js';
+import type { Broker, BrokerOptions } from '../types.js';
+import { redactUrl } from '../util/redact-url.js';
 
-export { MEMORY_CAPABILITIES, MemoryBroker } from './memory/broker.js';
+export { MEMORY_CAPABILITIES, MemoryBroker } from './broker.js';
 
 const DEFAULT_RETENTION = 1_000_000;
 const PARAMS = ['partitions', 'retention'];

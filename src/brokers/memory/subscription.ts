@@ -4,13 +4,14 @@
  * nothing beyond the batches it already took (the back-pressure the contract asks for).
  */
 import { HeroflowError } from '../../errors.js';
-import type {
-  BrokerOptions,
-  Delivery,
-  StartPosition,
-  SubscribeOptions,
-  Subscription,
-  TopicPartition,
+import {
+  type BrokerOptions,
+  type Delivery,
+  positionId,
+  type StartPosition,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicPartition,
 } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
 import { OffsetTracker } from '../util/offset-tracker.js';
@@ -271,7 +272,7 @@ export class MemorySubscription implements Subscription, GroupMember {
       value: m.value,
       headers: m.headers === undefined ? undefined : { ...m.headers },
       timestamp: m.timestamp,
-      id: `${s.topic}/${s.partition}@${offset}`,
+      id: positionId(s.topic, s.partition, offset),
       partition: s.partition,
       offset: BigInt(offset),
       redelivered,

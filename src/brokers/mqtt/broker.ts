@@ -99,6 +99,7 @@ export function reportConnection(client: MqttClient, url: string, who: string, o
 }
 
 export class MqttBroker implements Broker {
+  readonly kind = 'mqtt' as const;
   readonly capabilities = MQTT_CAPABILITIES;
   #pub: MqttClient | undefined;
   #subs = new Set<MqttSubscription>();

@@ -64,6 +64,7 @@ export function subjectFor(prefix: string, topic: string): string {
 }
 
 export class NatsBroker implements Broker {
+  readonly kind = 'nats' as const;
   readonly capabilities = NATS_CAPABILITIES;
   #nc: NatsConnection | undefined;
   #js: JetStreamClient | undefined;

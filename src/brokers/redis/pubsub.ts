@@ -57,6 +57,7 @@ export const REDIS_FANOUT_CAPABILITIES: Capabilities = {
 const QUEUE_CAPACITY = 10_000;
 
 export class RedisPubSubBroker implements Broker {
+  readonly kind: 'redis' | 'redis+fanout';
   readonly capabilities: Capabilities;
   readonly url: string;
   readonly connection: ConnectionLog;
@@ -70,6 +71,7 @@ export class RedisPubSubBroker implements Broker {
     readonly options: BrokerOptions,
   ) {
     this.url = cfg.url;
+    this.kind = cfg.kind === 'fanout' ? 'redis+fanout' : 'redis';
     this.capabilities = cfg.kind === 'fanout' ? REDIS_FANOUT_CAPABILITIES : REDIS_PUBSUB_CAPABILITIES;
     this.connection = new ConnectionLog(cfg.url, options.log);
   }

@@ -41,6 +41,7 @@ function asBuffer(v: Uint8Array): Buffer {
 }
 
 export class RedisStreamsBroker implements Broker {
+  readonly kind = 'redis+streams' as const;
   readonly capabilities = REDIS_STREAMS_CAPABILITIES;
   readonly url: string;
   readonly connection: ConnectionLog;
