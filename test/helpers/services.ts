@@ -11,6 +11,13 @@ export const SERVICE_URLS = {
   nats: process.env.HEROFLOW_NATS_URL ?? 'nats://127.0.0.1:4222',
   mqtt: process.env.HEROFLOW_MQTT_URL ?? 'mqtt://127.0.0.1:1883',
   kafka: process.env.HEROFLOW_KAFKA_URL ?? 'kafka://127.0.0.1:9092',
+  // TLS / authentication servers (docs/security.md); test/security/ adds credentials and certificates.
+  'redis-tls': 'rediss://127.0.0.1:6390/0',
+  'rabbitmq-tls': 'amqps://127.0.0.1:5671',
+  'nats-tls': 'nats://127.0.0.1:4223',
+  'nats-token': 'nats://127.0.0.1:4224',
+  'mosquitto-tls': 'mqtts://127.0.0.1:8883',
+  'kafka-tls': 'kafka://127.0.0.1:9094',
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_URLS;

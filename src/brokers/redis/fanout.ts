@@ -17,8 +17,10 @@
  */
 import type { Redis } from 'ioredis';
 import type { BrokerOptions } from '../types.js';
+import { connectRedis } from './connect.js';
+import { ConnectionLog } from './connection-log.js';
 import { groupOf, JOIN_CHANNEL, workerPattern } from './fanout-channels.js';
-import { ConnectionLog, connectRedis, parseRedisUrl, type RedisConfig } from './options.js';
+import { parseRedisUrl, type RedisConfig } from './url.js';
 
 export interface FanoutOptions {
   /** A redis:// or redis+fanout:// URL; its `prefix` applies to the topics. */

@@ -5,9 +5,9 @@
  *   redis+streams://  Streams with consumer groups: kept, acked, dead members' entries reclaimed
  */
 import type { Broker, BrokerOptions } from '../types.js';
-import { parseRedisUrl, type RedisKind } from './options.js';
 import { RedisPubSubBroker } from './pubsub.js';
 import { RedisStreamsBroker } from './streams.js';
+import { parseRedisUrl, type RedisKind } from './url.js';
 
 export { FanoutMiddleware, type FanoutOptions, type FanoutStats } from './fanout.js';
 export { REDIS_FANOUT_CAPABILITIES, REDIS_PUBSUB_CAPABILITIES, RedisPubSubBroker } from './pubsub.js';

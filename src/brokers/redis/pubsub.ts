@@ -25,9 +25,12 @@ import type {
 } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
 import { BatchQueue } from '../util/batch-queue.js';
+import { closedError, randomConsumerId } from './client-names.js';
+import { connectRedis } from './connect.js';
+import { ConnectionLog } from './connection-log.js';
 import { unwrap, wrap } from './envelope.js';
 import { JOIN_CHANNEL, workerChannel } from './fanout-channels.js';
-import { ConnectionLog, closedError, connectRedis, type RedisConfig, randomConsumerId } from './options.js';
+import type { RedisConfig } from './url.js';
 
 export const REDIS_PUBSUB_CAPABILITIES: Capabilities = {
   delivery: 'at-most-once',

@@ -17,7 +17,8 @@
 import type { Redis } from 'ioredis';
 import type { Delivery, StartPosition, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
-import { closedError, connectRedis, randomConsumerId } from './options.js';
+import { closedError, randomConsumerId } from './client-names.js';
+import { connectRedis } from './connect.js';
 import type { RedisStreamsBroker } from './streams.js';
 
 const SEQ_BITS = 22n;

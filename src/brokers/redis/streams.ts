@@ -15,8 +15,11 @@ import type {
   Subscription,
   TopicSpec,
 } from '../types.js';
-import { ConnectionLog, closedError, connectRedis, type RedisConfig } from './options.js';
+import { closedError } from './client-names.js';
+import { connectRedis } from './connect.js';
+import { ConnectionLog } from './connection-log.js';
 import { StreamsSubscription } from './streams-subscription.js';
+import type { RedisConfig } from './url.js';
 
 export const REDIS_STREAMS_CAPABILITIES: Capabilities = {
   delivery: 'at-least-once',

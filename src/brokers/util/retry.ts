@@ -4,6 +4,13 @@
  * ECONNREFUSED from deep inside a client library.
  */
 import { HeroflowError } from '../../errors.js';
+import {
+  brokerLabel,
+  fatalConnectError,
+  plaintextToTlsError,
+  portAnswered,
+  speaksTls,
+} from './connect-errors.js';
 import { redactUrl } from './redact-url.js';
 
 export interface RetryOptions {
@@ -14,8 +21,16 @@ export interface RetryOptions {
   /** First pause between attempts; doubles up to `maxDelayMs`. Default 100 ms. */
   initialDelayMs?: number;
   maxDelayMs?: number;
-  /** Errors for which retrying is pointless (bad credentials, unknown vhost): rethrown at once. */
+  /**
+   * Errors for which retrying is pointless beyond those fatalConnectError knows (bad credentials, TLS):
+   * ended at once as HF_BROKER_AUTH with the library's message.
+   */
   isFatal?: (error: unknown) => boolean;
+  /**
+   * Where a plaintext connection goes: after it fails on an open port, one TLS handshake is tried there,
+   * and a port that speaks TLS ends the retry with HF_BROKER_TLS at once. Omit for TLS connections.
+   */
+  plaintext?: { host: string; port: number };
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -48,7 +63,18 @@ export async function connectWithRetry<T>(
     try {
       return await connect(attempt);
     } catch (error) {
-      if (error instanceof HeroflowError || options.isFatal?.(error)) throw error;
+      const fatal = fatalConnectError(error, options.url);
+      if (fatal) throw fatal;
+      if (options.isFatal?.(error)) {
+        throw new HeroflowError(
+          'HF_BROKER_AUTH',
+          `${brokerLabel(options.url)} refused the connection: ${describe(error)}.`,
+        );
+      }
+      const p = options.plaintext;
+      if (attempt === 1 && p && portAnswered(error) && (await speaksTls(p.host, p.port))) {
+        throw plaintextToTlsError(options.url, p.host, p.port);
+      }
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new HeroflowError(
