@@ -8,9 +8,6 @@ export const ERROR_CODES = {
   HF_USAGE: 'The command line could not be parsed (unknown flag, missing argument).',
   HF_BROKER_URL: 'A broker URL has a scheme no adapter handles, or a malformed host/port.',
   HF_BROKER_UNREACHABLE: 'The broker did not answer within the bounded connect retry.',
-  HF_BROKER_AUTH: 'The broker refused the credentials (user, password, token, NKey, SASL).',
-  HF_BROKER_TLS:
-    'The TLS handshake with the broker failed (certificate not trusted or refused, TLS/plaintext mismatch).',
   HF_BROKER_CLOSED: 'An operation was attempted on a broker or subscription that was closed.',
   HF_CLOSED: 'An operation was attempted on a part that was closed (the Parquet sink, an offset store).',
   HF_BROKER_UNSUPPORTED: 'The adapter cannot do what was asked (see its declared capabilities).',
@@ -27,6 +24,8 @@ export const ERROR_CODES = {
   HF_SUPERHERO_API: 'Pulling heroes from the superhero API failed (network, API_TOKEN, or an error answer).',
   HF_WORKLOAD_INVALID: 'A workload definition (workloads file or REST body) is malformed or has a limit out of range.',
   HF_WORKLOAD_QUEUE_FULL: 'The global permit pool refused a task: its queue and its waiting offers are full.',
+  HF_QUERY_NO_OUTPUT: 'heroflow query found no Parquet file of the five tables where --out points.',
+  HF_QUERY_SQL: 'The SQL given to heroflow query --sql failed in DuckDB (syntax, unknown table or column).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -40,6 +39,7 @@ export const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'HF_STORAGE_URL',
   'HF_STATE_URL',
   'HF_ROSTER_INVALID',
+  'HF_QUERY_SQL',
   'HF_WORKLOAD_INVALID',
 ]);
 

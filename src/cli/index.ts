@@ -15,6 +15,7 @@ import { registerPlayer } from './commands/player.js';
 import { registerPlayers } from './commands/players.js';
 import { registerProduce } from './commands/produce.js';
 import { registerPub } from './commands/pub.js';
+import { registerQuery } from './commands/query.js';
 import { registerServer } from './commands/server.js';
 import { registerSub } from './commands/sub.js';
 import { registerWorker } from './commands/worker.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerProduce(program);
   registerConsume(program);
   registerDashboard(program);
+  registerQuery(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
