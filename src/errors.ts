@@ -8,6 +8,9 @@ export const ERROR_CODES = {
   HF_USAGE: 'The command line could not be parsed (unknown flag, missing argument).',
   HF_BROKER_URL: 'A broker URL has a scheme no adapter handles, or a malformed host/port.',
   HF_BROKER_UNREACHABLE: 'The broker did not answer within the bounded connect retry.',
+  HF_BROKER_AUTH: 'The broker refused the credentials (user, password, token, NKey, SASL).',
+  HF_BROKER_TLS:
+    'The TLS handshake with the broker failed (certificate not trusted or refused, TLS/plaintext mismatch).',
   HF_BROKER_CLOSED: 'An operation was attempted on a broker or subscription that was closed.',
   HF_CLOSED: 'An operation was attempted on a part that was closed (the Parquet sink, an offset store).',
   HF_BROKER_UNSUPPORTED: 'The adapter cannot do what was asked (see its declared capabilities).',
