@@ -19,6 +19,10 @@ const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
   amqp: () => import('./amqp/index.js'),
   nats: () => import('./nats/index.js'),
   mqtt: () => import('./mqtt/index.js'),
+  // TLS schemes (docs/security.md): the same adapters with TLS on; `?tls=true` does it on any scheme.
+  rediss: () => import('./redis/index.js'),
+  amqps: () => import('./amqp/index.js'),
+  mqtts: () => import('./mqtt/index.js'),
 };
 
 /** Schemes with an adapter, for messages and `--help`. */

@@ -91,6 +91,7 @@ export class AmqpBroker implements Broker {
       log: this.options.log,
       // Wrong credentials or vhost do not get better by waiting.
       isFatal: (e) => /ACCESS_REFUSED|403|NOT_ALLOWED|530/.test(errorText(e)),
+      ...(this.settings.tls ? {} : { plaintext: { host: this.settings.host, port: this.settings.port } }),
     });
   }
 
@@ -98,6 +99,7 @@ export class AmqpBroker implements Broker {
     const conn = await amqp.connect(this.settings.connectUrl, {
       timeout: 3000,
       clientProperties: { connection_name: this.options.clientId ?? 'heroflow' },
+      ...this.settings.tls,
     });
     conn.on('error', () => {}); // 'close' follows and carries the reconnect
     conn.on('close', (err?: unknown) => this.#lost(conn, err));

@@ -1,13 +1,19 @@
 /**
- * `amqp://user:pass@host:5672[/vhost][?prefetch=500&queueGroup=superhero_sim&heartbeat=10]`.
- * heroflow's own parameters are taken out; the rest (heartbeat, frameMax, vhost) goes to amqplib as is.
+ * `amqp[s]://user:pass@host:5672[/vhost][?prefetch=20000&queueGroup=superhero_sim&heartbeat=10]`.
+ * heroflow's own parameters and the TLS ones (util/tls.ts: `amqps://` or `?tls=true`, ca, cert/key or
+ * pfx, passphrase, servername) are taken out; amqplib's (heartbeat, frameMax, channelMax, locale) stay in
+ * the URL it gets. Anything else is an error.
  */
-import { HeroflowError } from '../../errors.js';
-import { redactUrl } from '../util/redact-url.js';
+import { parseTls, TLS_PARAMS, type TlsSettings } from '../util/tls.js';
+import { badBrokerUrl, checkParams, intParam, parseBrokerUrl } from '../util/url-params.js';
 
 export interface AmqpSettings {
-  /** URL for amqplib, without heroflow's parameters. */
+  /** URL for amqplib, without heroflow's parameters (amqps: when TLS is on). */
   connectUrl: string;
+  host: string;
+  port: number;
+  /** TLS socket options for amqplib; absent for plaintext. */
+  tls?: TlsSettings;
   /** Unacked deliveries per consumer (basic.qos): the adapter's prefetch and back-pressure bound. */
   prefetch: number;
   /** The group that consumes upstream's queue `task_<topic>`; other groups get `task_<topic>@<group>`. */
@@ -20,30 +26,32 @@ export const DEFAULT_QUEUE_GROUP = 'superhero_sim';
 // roll, so the prefetch bounds throughput at about prefetch / roll age per topic. 500 capped a demo at 100/s.
 export const DEFAULT_PREFETCH = 20_000;
 
+/** Parameters amqplib reads from the URL itself. */
+const AMQPLIB_PARAMS = ['heartbeat', 'frameMax', 'channelMax', 'locale'];
+const OWN_PARAMS = ['prefetch', 'queueGroup'];
+
 export function parseAmqpUrl(url: string): AmqpSettings {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch (cause) {
-    throw new HeroflowError('HF_BROKER_URL', `Broker URL ${redactUrl(url)} is malformed.`, { cause });
-  }
+  const u = parseBrokerUrl(url);
   if (!/^amqps?:$/.test(u.protocol) || !u.hostname) {
-    throw new HeroflowError(
-      'HF_BROKER_URL',
-      `Broker URL ${redactUrl(url)} is not amqp://user:pass@host:port[/vhost] (--broker / HEROFLOW_BROKER).`,
-    );
+    throw badBrokerUrl(url, 'is not amqp://user:pass@host:port[/vhost] (or amqps://)');
   }
-  const prefetchText = u.searchParams.get('prefetch');
-  const prefetch = prefetchText === null ? DEFAULT_PREFETCH : Number(prefetchText);
-  if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 65535) {
-    throw new HeroflowError(
-      'HF_BROKER_URL',
-      `Broker URL ${redactUrl(url)}: prefetch must be an integer from 1 to 65535, got '${prefetchText}'.`,
-    );
-  }
+  checkParams(u, [...OWN_PARAMS, ...AMQPLIB_PARAMS, ...TLS_PARAMS], url);
+  const prefetch = intParam(u, 'prefetch', DEFAULT_PREFETCH, 1, 65535, url);
+  intParam(u, 'heartbeat', 10, 0, 65535, url);
+  intParam(u, 'frameMax', 0, 0, 0xffffffff, url);
+  intParam(u, 'channelMax', 0, 0, 65535, url);
   const queueGroup = u.searchParams.get('queueGroup') ?? DEFAULT_QUEUE_GROUP;
-  u.searchParams.delete('prefetch');
-  u.searchParams.delete('queueGroup');
+  const tls = parseTls(u, url, u.protocol === 'amqps:');
+  for (const name of [...OWN_PARAMS, ...TLS_PARAMS]) u.searchParams.delete(name);
   if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', '10');
-  return { connectUrl: u.toString(), prefetch, queueGroup };
+  // amqplib picks TLS by the scheme: ?tls=true on amqp:// becomes amqps:// (default port 5671 then).
+  const port = Number(u.port || (tls ? 5671 : 5672));
+  return {
+    connectUrl: `${tls ? 'amqps:' : 'amqp:'}${u.href.slice(u.protocol.length)}`,
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    ...(tls ? { tls } : {}),
+    prefetch,
+    queueGroup,
+  };
 }

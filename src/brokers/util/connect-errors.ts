@@ -41,7 +41,11 @@ function chain(error: unknown): unknown[] {
   return out;
 }
 
-const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** OpenSSL's "80BC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…" → its reason. */
+const text = (e: unknown) => {
+  const msg = e instanceof Error ? e.message : String(e);
+  return /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):/.exec(msg)?.[1] ?? msg.trim();
+};
 const codeOf = (e: unknown) => String((e as { code?: unknown })?.code ?? '');
 const nameOf = (e: unknown) => (e instanceof Error ? e.name : '');
 
