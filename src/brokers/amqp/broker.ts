@@ -91,7 +91,7 @@ export class AmqpBroker implements Broker {
       log: this.options.log,
       // Wrong credentials or vhost do not get better by waiting.
       isFatal: (e) => /ACCESS_REFUSED|403|NOT_ALLOWED|530/.test(errorText(e)),
-      ...(this.settings.tls ? {} : { plaintext: { host: this.settings.host, port: this.settings.port } }),
+      endpoint: { host: this.settings.host, port: this.settings.port, tls: !!this.settings.tls },
     });
   }
 

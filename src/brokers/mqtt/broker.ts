@@ -114,12 +114,18 @@ export class MqttBroker implements Broker {
   /** Connect within the bounded retry; HF_BROKER_UNREACHABLE names the URL and the cause. */
   connectSession(extra: IClientOptions, prepare?: (client: MqttClient) => void): Promise<MqttClient> {
     return connectWithRetry(
-      () => connectClient(this.settings.connectUrl, { protocolVersion: 5, ...extra }, prepare),
+      () =>
+        connectClient(
+          this.settings.connectUrl,
+          { protocolVersion: 5, ...this.settings.tls, ...extra },
+          prepare,
+        ),
       {
         url: this.url,
         timeoutMs: this.options.connectTimeoutMs ?? 10_000,
         log: this.options.log,
         isFatal: (e) => /not authori|bad user name|banned/i.test(errorText(e)),
+        endpoint: { host: this.settings.host, port: this.settings.port, tls: !!this.settings.tls },
       },
     );
   }

@@ -1,49 +1,43 @@
 /**
- * `mqtt://[user:pass@]host:1883[?receiveMaximum=500&sessionExpiry=86400]`. heroflow's parameters are taken
- * out of the URL; mqtt.js gets host, port and credentials.
+ * `mqtt[s]://[user:pass@]host:1883[?receiveMaximum=20000&sessionExpiry=86400]`. heroflow's parameters and
+ * the TLS ones (util/tls.ts: `mqtts://` or `?tls=true`, ca, cert/key or pfx, passphrase, servername) are
+ * taken out of the URL; mqtt.js gets host, port and credentials, and the TLS settings as client options.
  */
-import { HeroflowError } from '../../errors.js';
-import { redactUrl } from '../util/redact-url.js';
+import { parseTls, TLS_PARAMS, type TlsSettings } from '../util/tls.js';
+import { badBrokerUrl, checkParams, intParam, parseBrokerUrl } from '../util/url-params.js';
 
 export interface MqttSettings {
-  /** URL for mqtt.js, without heroflow's parameters. */
+  /** URL for mqtt.js, without heroflow's parameters (mqtts: when TLS is on). */
   connectUrl: string;
+  host: string;
+  port: number;
+  /** TLS options for mqtt.js (passed to tls.connect); absent for plaintext. */
+  tls?: TlsSettings;
   /** MQTT 5 Receive Maximum: unacked QoS 1 messages the broker may send one consumer (the prefetch). */
   receiveMaximum: number;
   /** Seconds a consumer's session (subscription + queued and unacked messages) outlives its connection. */
   sessionExpiry: number;
 }
 
-function int(u: URL, name: string, fallback: number, min: number, max: number, url: string): number {
-  const text = u.searchParams.get(name);
-  const n = text === null ? fallback : Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new HeroflowError(
-      'HF_BROKER_URL',
-      `Broker URL ${redactUrl(url)}: ${name} must be an integer from ${min} to ${max}.`,
-    );
-  }
-  return n;
-}
-
 export function parseMqttUrl(url: string): MqttSettings {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch (cause) {
-    throw new HeroflowError('HF_BROKER_URL', `Broker URL ${redactUrl(url)} is malformed.`, { cause });
-  }
+  const u = parseBrokerUrl(url);
   if (!/^mqtts?:$/.test(u.protocol) || !u.hostname) {
-    throw new HeroflowError(
-      'HF_BROKER_URL',
-      `Broker URL ${redactUrl(url)} is not mqtt://[user:pass@]host:port (--broker / HEROFLOW_BROKER).`,
-    );
+    throw badBrokerUrl(url, 'is not mqtt://[user:pass@]host:port (or mqtts://)');
   }
+  checkParams(u, ['receiveMaximum', 'sessionExpiry', ...TLS_PARAMS], url);
   const settings = {
     // Large on purpose: the worker pubacks once per durable file, so this bounds throughput (≈ it / roll age).
-    receiveMaximum: int(u, 'receiveMaximum', 20_000, 1, 65535, url),
-    sessionExpiry: int(u, 'sessionExpiry', 86_400, 0, 0xffffffff, url),
+    receiveMaximum: intParam(u, 'receiveMaximum', 20_000, 1, 65535, url),
+    sessionExpiry: intParam(u, 'sessionExpiry', 86_400, 0, 0xffffffff, url),
   };
+  const tls = parseTls(u, url, u.protocol === 'mqtts:');
   u.search = '';
-  return { connectUrl: u.toString(), ...settings };
+  const port = Number(u.port || (tls ? 8883 : 1883));
+  return {
+    connectUrl: `${tls ? 'mqtts:' : 'mqtt:'}${u.href.slice(u.protocol.length)}`,
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    ...(tls ? { tls } : {}),
+    ...settings,
+  };
 }

@@ -64,7 +64,7 @@ export async function connectRedis(
       url: cfg.url,
       timeoutMs: options.connectTimeoutMs ?? 10_000,
       log: options.log,
-      ...(cfg.tls ? {} : { plaintext: { host: cfg.host, port: cfg.port } }),
+      endpoint: { host: cfg.host, port: cfg.port, tls: !!cfg.tls },
     },
   );
   connection.watch(client, role);

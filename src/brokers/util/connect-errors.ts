@@ -149,10 +149,14 @@ export function speaksTls(host: string, port: number, timeoutMs = 2000): Promise
   });
 }
 
-export function plaintextToTlsError(url: string, host: string, port: number): HeroflowError {
+/** A port that speaks TLS given a plaintext URL, or the other way round. */
+export function tlsMismatchError(url: string, host: string, port: number, tlsThere: boolean): HeroflowError {
   return new HeroflowError(
     'HF_BROKER_TLS',
-    `${brokerLabel(url)}: ${host}:${port} is a TLS listener and the URL asks for plaintext; ` +
-      'add tls=true (or use rediss://, amqps://, mqtts://) with ?ca= for its CA.',
+    tlsThere
+      ? `${brokerLabel(url)}: ${host}:${port} is a TLS listener and the URL asks for plaintext; ` +
+          'add tls=true (or use rediss://, amqps://, mqtts://) with ?ca= for its CA.'
+      : `${brokerLabel(url)}: ${host}:${port} does not speak TLS and the URL asks for it; ` +
+          "use the server's TLS port, or drop tls=true / the TLS scheme for a plaintext one.",
   );
 }

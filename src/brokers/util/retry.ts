@@ -7,9 +7,9 @@ import { HeroflowError } from '../../errors.js';
 import {
   brokerLabel,
   fatalConnectError,
-  plaintextToTlsError,
   portAnswered,
   speaksTls,
+  tlsMismatchError,
 } from './connect-errors.js';
 import { redactUrl } from './redact-url.js';
 
@@ -27,10 +27,11 @@ export interface RetryOptions {
    */
   isFatal?: (error: unknown) => boolean;
   /**
-   * Where a plaintext connection goes: after it fails on an open port, one TLS handshake is tried there,
-   * and a port that speaks TLS ends the retry with HF_BROKER_TLS at once. Omit for TLS connections.
+   * Where the connection goes and whether it uses TLS: after a first failure on an open port, one TLS
+   * handshake is tried there, and a mismatch (plaintext to a TLS listener, TLS to a plaintext one) ends
+   * the retry with HF_BROKER_TLS at once instead of retrying for the whole budget.
    */
-  plaintext?: { host: string; port: number };
+  endpoint?: { host: string; port: number; tls: boolean };
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -71,9 +72,10 @@ export async function connectWithRetry<T>(
           `${brokerLabel(options.url)} refused the connection: ${describe(error)}.`,
         );
       }
-      const p = options.plaintext;
-      if (attempt === 1 && p && portAnswered(error) && (await speaksTls(p.host, p.port))) {
-        throw plaintextToTlsError(options.url, p.host, p.port);
+      const p = options.endpoint;
+      if (attempt === 1 && p && portAnswered(error)) {
+        const tlsThere = await speaksTls(p.host, p.port);
+        if (tlsThere !== p.tls) throw tlsMismatchError(options.url, p.host, p.port, tlsThere);
       }
       const left = deadline - Date.now();
       if (left <= 0) {
