@@ -7,13 +7,12 @@ if (!existsSync(entry)) {
   console.error('heroflow: dist/ is missing; build it first with `npm run build` (npm install does it too).');
   process.exit(1);
 }
-const { main } = await import(entry.href);
+const { main, reportFailure } = await import(entry.href);
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
   },
   (err) => {
-    console.error(err?.stack ?? String(err));
-    process.exitCode = 1;
+    process.exitCode = reportFailure(err);
   },
 );

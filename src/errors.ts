@@ -23,7 +23,10 @@ export const ERROR_CODES = {
     'Stored offset state is not what the seed keys hold (JSON partition → integer), or saving it failed.',
   HF_ROSTER_INVALID: 'A hero roster file could not be read or is not in the superhero API format.',
   HF_MESSAGE_INVALID: 'A message in a stream is malformed (not JSON, missing fields, wrong types).',
+  HF_PIPELINE_STALLED:
+    'Workers stopped making progress before they consumed everything that was published (a broker gone, a worker stuck).',
   HF_SERVICE_MISSING: 'A test or command needs a server that is not running.',
+  HF_UNEXPECTED: 'Something heroflow did not foresee failed (a bug): the message says what; HEROFLOW_DEBUG=1 shows the stack.',
   HF_SUPERHERO_API: 'Pulling heroes from the superhero API failed (network, API_TOKEN, or an error answer).',
   HF_WORKLOAD_INVALID: 'A workload definition (workloads file or REST body) is malformed or has a limit out of range.',
   HF_WORKLOAD_QUEUE_FULL: 'The global permit pool refused a task: its queue and its waiting offers are full.',

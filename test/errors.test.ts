@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import test from 'node:test';
 import { BAD_INPUT_CODES, ERROR_CODES, HeroflowError } from '../src/errors.js';
 
@@ -18,4 +18,16 @@ test('the exit code documented for each error is the one the CLI uses', () => {
     assert.equal(err.exitCode, exit, code);
     assert.equal(BAD_INPUT_CODES.has(err.code), exit === 2, code);
   }
+});
+
+test('every code is raised somewhere in src/ (a code nothing throws is a stale promise to users)', () => {
+  const root = new URL('../src/', import.meta.url);
+  const sources = readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && f !== 'errors.ts')
+    .map((f) => readFileSync(new URL(f, root), 'utf8'))
+    .join('\n');
+  const unused = Object.keys(ERROR_CODES).filter(
+    (code) => !new RegExp(`HeroflowError\\(\\s*'${code}'|: '${code}'|\\? '${code}'`).test(sources),
+  );
+  assert.deepEqual(unused, []);
 });

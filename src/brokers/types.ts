@@ -170,7 +170,15 @@ export interface TopicSpec {
  * Which adapter a broker is, named as its URL scheme names it (`rediss://` is `redis`, `amqps://` is
  * `amqp`): what etl_meta.service records, what picks upstream's LOGGER_MODULE, what a runner branches on.
  */
-export type BrokerKind = 'memory' | 'kafka' | 'redis' | 'redis+fanout' | 'redis+streams' | 'amqp' | 'nats' | 'mqtt';
+export type BrokerKind =
+  | 'memory'
+  | 'kafka'
+  | 'redis'
+  | 'redis+fanout'
+  | 'redis+streams'
+  | 'amqp'
+  | 'nats'
+  | 'mqtt';
 
 /** Where a partition starts and ends: `high` is the offset the next message gets. */
 export interface PartitionWatermarks {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { isHeroflowError } from '../errors.js';
+import { HeroflowError, isHeroflowError } from '../errors.js';
 import { registerClean } from './commands/clean.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDashboard } from './commands/dashboard.js';
@@ -34,7 +34,10 @@ export function buildProgram(): Command {
     )
     .version(version())
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`heroflow: ${text.replace(/^error: /, '').trimEnd()} [HF_USAGE]\n`),
+    });
   registerDemo(program);
   registerFanout(program);
   registerWorker(program);
@@ -60,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version are exits too; anything else commander rejects is a usage error.
+      // Help and version are exits too; anything else commander rejects is a usage error (it printed why).
       if (
         err.code === 'commander.helpDisplayed' ||
         err.code === 'commander.version' ||
@@ -68,14 +71,28 @@ export async function main(argv: string[]): Promise<number> {
       ) {
         return 0;
       }
-      return 2;
+      return new HeroflowError('HF_USAGE', err.message).exitCode;
     }
-    if (isHeroflowError(err)) {
-      console.error(`heroflow: ${err.message}`);
-      if (err.cause)
-        console.error(`  cause: ${err.cause instanceof Error ? err.cause.message : String(err.cause)}`);
-      return err.exitCode;
-    }
-    throw err;
+    return reportFailure(err);
   }
+}
+
+/**
+ * One line per failure, with its code, never a stack trace (HEROFLOW_DEBUG=1 adds it): an error heroflow
+ * did not foresee is reported as HF_UNEXPECTED with its message.
+ */
+export function reportFailure(err: unknown): number {
+  const failure = isHeroflowError(err)
+    ? err
+    : new HeroflowError('HF_UNEXPECTED', err instanceof Error ? err.message : String(err), { cause: err });
+  console.error(`heroflow: ${failure.message} [${failure.code}]`);
+  const cause = failure.cause;
+  if (cause !== undefined && failure.code !== 'HF_UNEXPECTED') {
+    console.error(`  cause: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+  if (process.env.HEROFLOW_DEBUG) console.error(cause instanceof Error ? cause.stack : failure.stack);
+  else if (failure.code === 'HF_UNEXPECTED') {
+    console.error('  this is a bug in heroflow; run again with HEROFLOW_DEBUG=1 for the stack trace and report it');
+  }
+  return failure.exitCode;
 }

@@ -40,3 +40,10 @@ export function readSettings<K extends SettingName>(cmd: Command, names: readonl
   }
   return resolveSettings(names, raw);
 }
+
+/** Whether a setting was given (flag or environment) or is its default: some settings exclude others. */
+export function settingSource(cmd: Command, name: SettingName): 'given' | 'default' {
+  const attr = new Option((SETTINGS[name] as SettingDef).flag).attributeName();
+  const source = cmd.getOptionValueSource(attr);
+  return source === undefined || source === 'default' ? 'default' : 'given';
+}

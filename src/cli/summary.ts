@@ -1,41 +1,13 @@
 /** End-of-run summaries: what was consumed, what was written, how fast, and where to look. */
 import { formatBytes } from '../config/index.js';
-import type { TournamentSummary } from '../simulator/index.js';
-import type { WorkerStats } from '../worker/index.js';
+import type { DemoResult } from '../pipeline/index.js';
+import { mergeWorkerStats, type WorkerStats } from '../worker/index.js';
 
 export function table(rows: Array<[string, string | number]>, indent = '  '): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows
     .map(([k, v]) => `${indent}${k.padEnd(width)}  ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`)
     .join('\n');
-}
-
-/** Add up the stats of several workers of one group. */
-export function mergeStats(all: WorkerStats[]): WorkerStats {
-  const sum = (pick: (s: WorkerStats) => Record<string, number>) => {
-    const out: Record<string, number> = {};
-    for (const s of all) for (const [k, v] of Object.entries(pick(s))) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  return {
-    ...all[0],
-    messages: all.reduce((n, s) => n + s.messages, 0),
-    files: all.reduce((n, s) => n + s.files, 0),
-    deadLetters: all.reduce((n, s) => n + s.deadLetters, 0),
-    bytesWritten: all.reduce((n, s) => n + s.bytesWritten, 0),
-    consumed: all.reduce((n, s) => n + s.consumed, 0),
-    committed: all.reduce((n, s) => n + s.committed, 0),
-    redelivered: all.reduce((n, s) => n + s.redelivered, 0),
-    rowsByTable: sum((s) => s.rowsByTable),
-    consumedByTopic: sum((s) => s.consumedByTopic),
-    committedByTopic: sum((s) => s.committedByTopic),
-    deadLettersByTopic: Object.fromEntries(
-      [...new Set(all.flatMap((s) => Object.keys(s.deadLettersByTopic)))].map((topic) => [
-        topic,
-        sum((s) => s.deadLettersByTopic[topic] ?? {}),
-      ]),
-    ),
-  };
 }
 
 export function queryHint(outputUrl: string): string {
@@ -63,22 +35,8 @@ export function printWorkerSummary(stats: WorkerStats, run: { seconds: number; o
   console.log(`\nworker summary (${run.seconds.toFixed(1)} s)\n${table(rows)}\n\n${queryHint(run.output)}`);
 }
 
-export interface DemoRun {
-  tournament: TournamentSummary;
-  published: Record<string, number>;
-  workers: WorkerStats[];
-  seconds: number;
-  output: string;
-  roster: string;
-  broker: string;
-  /** The consumer group the demo's workers ran in (its own per run). */
-  group: string;
-  /** How many workers consumed each record: 1 with consumer groups, every worker on a broadcast broker. */
-  copies: number;
-}
-
-export function printDemoSummary(run: DemoRun, format: 'table' | 'json' = 'table'): void {
-  const stats = mergeStats(run.workers);
+export function printDemoSummary(run: DemoResult, format: 'table' | 'json' = 'table'): void {
+  const stats = mergeWorkerStats(run.workers);
   const t = run.tournament;
   if (format === 'json') {
     const { results: _perGame, ...tournament } = t;

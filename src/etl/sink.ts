@@ -168,10 +168,7 @@ export class ParquetSink {
 
   async add(deliveries: readonly Delivery[]): Promise<void> {
     if (this.closing !== undefined) {
-      throw new HeroflowError(
-        'HF_CLOSED',
-        'ParquetSink.add() was called after close(); create a new sink.',
-      );
+      throw new HeroflowError('HF_CLOSED', 'ParquetSink.add() was called after close(); create a new sink.');
     }
     this.throwIfFailed();
     const keep = this.keepDeliveries;

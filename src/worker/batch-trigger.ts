@@ -12,12 +12,11 @@ import { Redis } from 'ioredis';
 import {
   type Broker,
   type Delivery,
-  partitionKey as tpKey,
   type StartPosition,
   type TopicPartition,
+  partitionKey as tpKey,
 } from '../brokers/types.js';
 import { type LogFn, Worker, type WorkerOptions, type WorkerStats } from './worker.js';
-
 
 interface Plan {
   /** First offset of this batch; below it nothing is read. */

@@ -17,6 +17,7 @@ import {
   type Subscription,
   type TopicPartition,
 } from '../brokers/types.js';
+import { HeroflowError } from '../errors.js';
 import {
   type Compression,
   type DeliveryRun,
@@ -94,7 +95,10 @@ export class Worker {
 
   constructor(opts: WorkerOptions) {
     if (opts.mode === 'batch' && !opts.offsetStore) {
-      throw new Error('batch mode needs an offset store (--state)');
+      throw new HeroflowError(
+        'HF_CONFIG_INVALID',
+        'Batch mode keeps its positions in an offset store: set --state (env HEROFLOW_STATE) or REDIS_HOST.',
+      );
     }
     this.opts = opts;
     const log = opts.log ?? (() => {});

@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 import { openBroker } from '../../brokers/index.js';
 import { openGameStore, runCleaner } from '../../server/index.js';
 import { addSettings, readSettings } from '../options.js';
+import { untilSignal } from '../signals.js';
 import { table } from '../summary.js';
 import { sharedStateUrl } from './db.js';
-import { untilSignal } from './server.js';
 
 const SETTING_NAMES = [
   'broker',

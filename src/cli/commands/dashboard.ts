@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { startDashboard } from '../../dashboard/index.js';
 import { addSettings, readSettings } from '../options.js';
-import { untilSignal } from './server.js';
+import { untilSignal } from '../signals.js';
 
 const SETTING_NAMES = ['scrape', 'dashboardHost', 'dashboardPort', 'dashboardToken'] as const;
 

@@ -1,9 +1,9 @@
 /** `heroflow player`: one bot, upstream's client loop (CLIENT_GAMES games against the server). */
 import type { Command } from 'commander';
+import { openSimulatorLogger } from '../../pipeline/index.js';
 import { Player } from '../../player/index.js';
 import { addSettings, readSettings } from '../options.js';
 import { table } from '../summary.js';
-import { openSimulatorLogger } from './server.js';
 
 const SETTING_NAMES = [
   'serverUrl',

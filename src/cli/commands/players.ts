@@ -1,11 +1,11 @@
 /** `heroflow players`: many bots in one process, for load; a progress line and a summary. */
 import type { Command } from 'commander';
+import { openSimulatorLogger } from '../../pipeline/index.js';
 import { runFleet } from '../../player/index.js';
 import { addSettings, readSettings } from '../options.js';
 import { createProgress } from '../progress.js';
 import { table } from '../summary.js';
 import { serverUrlOf } from './player.js';
-import { openSimulatorLogger } from './server.js';
 
 const SETTING_NAMES = [
   'botCount',

@@ -18,7 +18,7 @@ import {
 import { createRegistry, registerProducerMetrics, serveMetrics } from '../../metrics/index.js';
 import { createCliLog } from '../log.js';
 import { addSettings, readSettings } from '../options.js';
-import { untilSignal } from './server.js';
+import { untilSignal } from '../signals.js';
 
 const SETTING_NAMES = [
   'brokers',

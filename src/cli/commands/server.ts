@@ -4,15 +4,14 @@
  * upstream's LOGGER_MODULE. Runs until SIGINT/SIGTERM.
  */
 import type { Command } from 'commander';
-import { openBroker } from '../../brokers/index.js';
-import type { Broker } from '../../brokers/types.js';
 import { HeroflowError } from '../../errors.js';
 import { registerPublishMetrics, registerServerMetrics } from '../../metrics/index.js';
+import { openSimulatorLogger } from '../../pipeline/index.js';
 import { ensureHeroes, GameServer, openGameStore } from '../../server/index.js';
 import { loadRoster } from '../../simulator/index.js';
-import { createSimulatorLogger, type SimulatorLogger } from '../../transport/index.js';
 import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings } from '../options.js';
+import { untilSignal } from '../signals.js';
 import { table } from '../summary.js';
 
 const SETTING_NAMES = [
@@ -29,41 +28,6 @@ const SETTING_NAMES = [
   'metricsPort',
   'metricsHost',
 ] as const;
-
-/**
- * The transport for a simulator process. Without LOGGER_MODULE, records go to the broker named by its
- * scheme (upstream's module names: redis, rabbit, kafka…); a memory:// broker in a process of its own
- * reaches nobody, so then it is stdout only (upstream's `default`).
- */
-export async function openSimulatorLogger(s: {
-  broker: string;
-  loggerModule?: string;
-  logLevel: string;
-}): Promise<{ logger: SimulatorLogger; broker?: Broker }> {
-  const scheme = s.broker.split(':')[0].split('+')[0].toLowerCase();
-  const loggerModule =
-    s.loggerModule ?? (scheme === 'memory' ? 'default' : scheme === 'amqp' ? 'rabbit' : scheme);
-  const level = s.logLevel.toUpperCase();
-  if (loggerModule === 'default') return { logger: createSimulatorLogger({ loggerModule, level }) };
-  if (scheme === 'memory') {
-    const broker = await openBroker(s.broker);
-    return { logger: createSimulatorLogger({ loggerModule, level, broker }), broker };
-  }
-  return { logger: createSimulatorLogger({ loggerModule, level, brokerUrl: s.broker }) };
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const done = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve(sig);
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
-}
 
 export function registerServer(program: Command): void {
   const cmd = program
