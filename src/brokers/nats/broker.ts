@@ -14,7 +14,15 @@ import {
   jetstreamManager,
   StorageType,
 } from '@nats-io/jetstream';
-import { connect, type NatsConnection, nanos, headers as natsHeaders } from '@nats-io/transport-node';
+import {
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  nanos,
+  headers as natsHeaders,
+  nkeyAuthenticator,
+} from '@nats-io/transport-node';
 import { HeroflowError } from '../../errors.js';
 import type {
   Broker,
@@ -89,6 +97,10 @@ export class NatsBroker implements Broker {
           user: s.user,
           pass: s.pass,
           token: s.token,
+          ...(s.nkeySeed ? { authenticator: nkeyAuthenticator(s.nkeySeed) } : {}),
+          ...(s.creds ? { authenticator: credsAuthenticator(s.creds) } : {}),
+          // Buffers where nats.js types strings: it hands them to tls.connect, which takes both.
+          ...(s.tls ? { tls: { ...s.tls } as NodeConnectionOptions['tls'] } : {}),
           timeout: 2000,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,

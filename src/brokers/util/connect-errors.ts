@@ -90,7 +90,7 @@ function tlsProblem(errors: unknown[]): string | undefined {
       return `its certificate is not valid now (${msg})`;
     }
     if (
-      /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL|HANDSHAKE_TIMEOUT/i.test(
+      /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL|HANDSHAKE_TIMEOUT|does not support 'tls'/i.test(
         code + msg,
       )
     ) {
