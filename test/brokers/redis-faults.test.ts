@@ -15,6 +15,7 @@ import { openBroker } from '../../src/brokers/registry.js';
 import { type Broker, type Delivery, HEADER_MSG_ID, type Message } from '../../src/brokers/types.js';
 import { collect, collectUntil } from '../contract/collect.js';
 import { SERVICE_URLS, skipUnlessService } from '../helpers/services.js';
+import { skipIfMissing } from '../helpers/skip.js';
 
 const skip = await skipUnlessService('redis');
 const base = SERVICE_URLS.redis.replace(/^redis:/, '');
@@ -115,7 +116,9 @@ describe('redis faults', { skip }, () => {
   });
 
   it('a Redis restart: Pub/Sub and Streams subscriptions resume, said once each way', {
-    skip: hasRedisServer() ? false : 'redis-server is not on PATH (scripts/services.sh up redis installs it)',
+    skip: skipIfMissing(
+      hasRedisServer() ? undefined : 'redis-server is not on PATH (scripts/services.sh up redis installs it)',
+    ),
   }, async () => {
     const port = await freePort();
     let server = await startRedis(port);

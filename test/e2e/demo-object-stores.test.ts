@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { checkDemoOutput, type DemoJson, runDemo } from '../helpers/demo.js';
 import { allRows } from '../helpers/parquet.js';
+import { skipUnlessPython } from '../helpers/python.js';
 import {
   AZURITE_KEY,
   createBucket,
@@ -79,15 +80,7 @@ for t in ['etl_meta', 'buffer_meta', 'log_meta', 'lib_server_lobby', 'lib_server
               'rows': [remote.num_rows, here.num_rows], 'same': canon(remote, t) == canon(here, t)}
 print(json.dumps(out))
 `;
-const pyarrowSkip = (() => {
-  const probe = spawnSync('python3', ['-c', 'import pyarrow.fs'], { encoding: 'utf8' });
-  if (probe.status === 0) return false;
-  const reason = 'python3 with pyarrow is not available (pip install pyarrow)';
-  if (process.env.HEROFLOW_REQUIRE_SERVICES === '1')
-    throw new Error(`HEROFLOW_REQUIRE_SERVICES=1 but ${reason}`);
-  console.log(`# SKIP ${reason}`);
-  return reason;
-})();
+const pyarrowSkip = skipUnlessPython('pyarrow.fs');
 
 function pyarrowCompare(
   name: ObjectStoreName,

@@ -15,18 +15,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { TABLES } from '../../src/etl/schemas.js';
 import { FileStorage } from '../../src/storage/file.js';
+import { skipUnlessPython } from '../helpers/python.js';
 import { writeAllTables } from './helpers.js';
 
 function python(code: string, args: string[] = []) {
   return spawnSync('python3', ['-c', code, ...args], { encoding: 'utf8' });
-}
-
-function skipUnless(module: string): string | false {
-  const probe = python(`import ${module}`);
-  if (probe.status === 0) return false;
-  const reason = `python3 with ${module} is not available (pip install ${module})`;
-  console.log(`# SKIP ${reason}`);
-  return reason;
 }
 
 const PYARROW_TYPES = `
@@ -75,14 +68,14 @@ describe('PyArrow and DuckDB read the files', async () => {
   );
 
   it('PyArrow sees the seed schema embedded, and reads what it reads from its own files', {
-    skip: skipUnless('pyarrow'),
+    skip: skipUnlessPython('pyarrow'),
   }, () => {
     const out = python(CHECK_PYARROW, [JSON.stringify(tables), dir]);
     assert.equal(out.status, 0, out.stderr);
     assert.equal(out.stdout.trim(), 'ok');
   });
 
-  it('DuckDB sees every timestamp column as TIMESTAMP', { skip: skipUnless('duckdb') }, () => {
+  it('DuckDB sees every timestamp column as TIMESTAMP', { skip: skipUnlessPython('duckdb') }, () => {
     const out = python(CHECK_DUCKDB, [JSON.stringify(tables), dir]);
     assert.equal(out.status, 0, out.stderr);
     assert.equal(out.stdout.trim(), 'ok');

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { servicesRequired } from './services.js';
+import { skipIfMissing } from './skip.js';
 
 export const CHROMIUM = process.env.HEROFLOW_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -23,10 +23,9 @@ export const CHROMIUM_ARGS = [
 
 export function skipUnlessChromium(): false | string {
   if (existsSync(CHROMIUM)) return false;
-  const reason = `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set HEROFLOW_CHROMIUM)`;
-  if (servicesRequired) throw new Error(`HEROFLOW_REQUIRE_SERVICES=1 but ${reason}`);
-  console.log(`# SKIP ${reason}`);
-  return reason;
+  return skipIfMissing(
+    `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set HEROFLOW_CHROMIUM)`,
+  );
 }
 
 export async function launchChromium() {

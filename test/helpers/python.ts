@@ -3,7 +3,7 @@
  * when HEROFLOW_REQUIRE_SERVICES=1 (set by .ci/run, which installs them).
  */
 import { spawnSync } from 'node:child_process';
-import { servicesRequired } from './services.js';
+import { skipIfMissing } from './skip.js';
 
 export function python(code: string, args: string[] = [], input?: string) {
   return spawnSync('python3', ['-c', code, ...args], {
@@ -16,8 +16,5 @@ export function python(code: string, args: string[] = [], input?: string) {
 export function skipUnlessPython(module: string): false | string {
   const probe = python(`import ${module}`);
   if (probe.status === 0) return false;
-  const reason = `python3 with ${module} is not available (pip install ${module})`;
-  if (servicesRequired) throw new Error(`HEROFLOW_REQUIRE_SERVICES=1 but ${reason}`);
-  console.log(`# SKIP ${reason}`);
-  return reason;
+  return skipIfMissing(`python3 with ${module} is not available (pip install ${module})`);
 }

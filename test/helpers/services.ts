@@ -4,6 +4,7 @@
  * HEROFLOW_REQUIRE_SERVICES=1 (set by .ci/run), which turns that skip into a failure.
  */
 import net from 'node:net';
+import { skipIfMissing } from './skip.js';
 
 export const SERVICE_URLS = {
   redis: process.env.HEROFLOW_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
@@ -22,7 +23,7 @@ export const SERVICE_URLS = {
 
 export type ServiceName = keyof typeof SERVICE_URLS;
 
-export const servicesRequired = process.env.HEROFLOW_REQUIRE_SERVICES === '1';
+export { servicesRequired } from './skip.js';
 
 function hostPort(url: string): { host: string; port: number } {
   const u = new URL(url.split(',')[0]);
@@ -50,8 +51,5 @@ export async function skipUnlessService(name: ServiceName): Promise<false | stri
   const url = SERVICE_URLS[name];
   const { host, port } = hostPort(url);
   if (await portOpen(host, port)) return false;
-  const reason = `${name} is not reachable at ${url}; start it with: scripts/services.sh up ${name}`;
-  if (servicesRequired) throw new Error(`HEROFLOW_REQUIRE_SERVICES=1 but ${reason}`);
-  console.log(`# SKIP ${reason}`);
-  return reason;
+  return skipIfMissing(`${name} is not reachable at ${url}; start it with: scripts/services.sh up ${name}`);
 }

@@ -7,12 +7,14 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isHeroflowError } from '../../src/errors.js';
 import { generateRoster, loadRosterFile, parseRoster } from '../../src/simulator/index.js';
+import { skipIfMissing } from '../helpers/skip.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The real roster lives beside the project (shared/data), never inside it.
 const REAL_ROSTER = join(REPO_ROOT, '../shared/data/superhero.json');
-const realMissing = existsSync(REAL_ROSTER) ? false : `real roster not found at ${REAL_ROSTER}`;
-if (realMissing) console.log(`# SKIP ${realMissing}`);
+const realMissing = skipIfMissing(
+  existsSync(REAL_ROSTER) ? undefined : `real roster not found at ${REAL_ROSTER}`,
+);
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

@@ -23,6 +23,7 @@ import { AzureStorage, GcsStorage, type ObjectStoreOptions, type Storage } from 
 import { Worker } from '../../src/worker/index.js';
 import { attackFrame, envelope, pyDumps } from '../etl/fixtures.js';
 import { allRows, readMetadata } from '../helpers/parquet.js';
+import { skipIfMissing } from '../helpers/skip.js';
 import { AZURITE_KEY } from './object-stores.js';
 
 const FAULTS = process.env.HEROFLOW_FAULT_TESTS === '1';
@@ -49,11 +50,7 @@ after(() => {
 function skipReason(bin: string, service: string): false | string {
   if (!FAULTS) return 'set HEROFLOW_FAULT_TESTS=1 to kill and restart a private emulator';
   if (existsSync(bin)) return false;
-  const reason = `${bin} is missing; install it with: scripts/services.sh up ${service}`;
-  if (process.env.HEROFLOW_REQUIRE_SERVICES === '1')
-    throw new Error(`HEROFLOW_REQUIRE_SERVICES=1 but ${reason}`);
-  console.log(`# SKIP ${reason}`);
-  return reason;
+  return skipIfMissing(`${bin} is missing; install it with: scripts/services.sh up ${service}`);
 }
 
 function freePort(): Promise<number> {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { skipIfMissing } from '../helpers/skip.js';
 
 export const EMULATORS = {
   s3: process.env.HEROFLOW_S3_ENDPOINT ?? 'http://127.0.0.1:5000',
@@ -60,11 +61,9 @@ function portOpen(url: string, timeoutMs = 1000): Promise<boolean> {
 /** `false` when the emulator answers, else the skip reason (throws under HEROFLOW_REQUIRE_SERVICES=1). */
 export async function skipUnlessEmulator(name: ObjectStoreName): Promise<false | string> {
   if (await portOpen(EMULATORS[name])) return false;
-  const reason = `${name} emulator is not reachable at ${EMULATORS[name]}; start it with: scripts/services.sh up ${SERVICE_SCRIPT[name]}`;
-  if (process.env.HEROFLOW_REQUIRE_SERVICES === '1')
-    throw new Error(`HEROFLOW_REQUIRE_SERVICES=1 but ${reason}`);
-  console.log(`# SKIP ${reason}`);
-  return reason;
+  return skipIfMissing(
+    `${name} emulator is not reachable at ${EMULATORS[name]}; start it with: scripts/services.sh up ${SERVICE_SCRIPT[name]}`,
+  );
 }
 
 /** Point this process's SDKs at the emulator (the backends read process.env like the real tools do). */
