@@ -5,7 +5,7 @@
  */
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
-import { parseKafkaUrl } from '../brokers/kafka/url.js';
+import { parseKafkaSettings } from '../brokers/kafka/url.js';
 import { PREFIX } from './registry.js';
 
 export interface LagProbe {
@@ -16,9 +16,11 @@ export function registerKafkaLag(
   registry: Registry,
   opts: { url: string; group: string; topics: string[]; timeoutMs?: number },
 ): LagProbe {
+  const { brokers, security } = parseKafkaSettings(opts.url);
   const kafka = new Kafka({
     clientId: 'heroflow-metrics',
-    brokers: parseKafkaUrl(opts.url),
+    brokers,
+    ...security,
     logLevel: logLevel.NOTHING,
     connectionTimeout: opts.timeoutMs ?? 2000,
     requestTimeout: opts.timeoutMs ?? 2000,

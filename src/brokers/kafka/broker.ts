@@ -14,9 +14,16 @@ import {
   type TopicSpec,
   UPSTREAM_PARTITIONS,
 } from '../types.js';
-import { connectWithRetry } from '../util/retry.js';
 import { ConnectionLog, errorText } from '../util/connection-log.js';
+import { connectWithRetry } from '../util/retry.js';
 import { KafkaSubscription } from './subscription.js';
+import type { KafkaSettings } from './url.js';
+
+/** The first seed broker, where the connect retry checks a TLS/plaintext mismatch. */
+function firstBroker(brokers: string[], tls: boolean): { host: string; port: number; tls: boolean } {
+  const i = brokers[0].lastIndexOf(':');
+  return { host: brokers[0].slice(0, i).replace(/^\[|\]$/g, ''), port: Number(brokers[0].slice(i + 1)), tls };
+}
 
 export const KAFKA_CAPABILITIES: Capabilities = {
   delivery: 'at-least-once',
@@ -57,11 +64,13 @@ export class KafkaBroker implements Broker {
     readonly url: string,
     readonly brokers: string[],
     readonly options: BrokerOptions,
+    readonly security: KafkaSettings['security'] = {},
   ) {
     this.connection = new ConnectionLog('kafka', url, options.log);
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'heroflow',
       brokers,
+      ...security,
       logLevel: logLevel.NOTHING,
       connectionTimeout: 3000,
       // kafkajs' own retries stay short: long outages are ridden out by publish() and the consumer restart.
@@ -88,7 +97,12 @@ export class KafkaBroker implements Broker {
           throw err;
         }
       },
-      { url: this.url, timeoutMs: this.options.connectTimeoutMs ?? 10_000, log: this.options.log },
+      {
+        url: this.url,
+        timeoutMs: this.options.connectTimeoutMs ?? 10_000,
+        log: this.options.log,
+        endpoint: firstBroker(this.brokers, !!this.security.ssl),
+      },
     );
   }
 
