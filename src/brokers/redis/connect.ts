@@ -6,8 +6,9 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { BrokerOptions } from '../types.js';
+import type { ConnectionLog } from '../util/connection-log.js';
 import { connectWithRetry } from '../util/retry.js';
-import type { ConnectionLog } from './connection-log.js';
+import { watchRedisClient } from './connection-log.js';
 import { preflight, sniName } from './preflight.js';
 import type { RedisConfig } from './url.js';
 
@@ -67,6 +68,6 @@ export async function connectRedis(
       endpoint: { host: cfg.host, port: cfg.port, tls: !!cfg.tls },
     },
   );
-  connection.watch(client, role);
+  watchRedisClient(connection, client, role);
   return client;
 }

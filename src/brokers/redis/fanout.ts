@@ -17,8 +17,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { BrokerOptions } from '../types.js';
+import { ConnectionLog } from '../util/connection-log.js';
 import { connectRedis } from './connect.js';
-import { ConnectionLog } from './connection-log.js';
 import { groupOf, JOIN_CHANNEL, workerPattern } from './fanout-channels.js';
 import { parseRedisUrl, type RedisConfig } from './url.js';
 
@@ -91,7 +91,7 @@ export class FanoutMiddleware {
   /** Resolves once subscribed: from then on every message published to the topics is forwarded. */
   async start(): Promise<void> {
     const options: BrokerOptions = { connectTimeoutMs: this.opts.connectTimeoutMs, log: this.opts.log };
-    const connection = new ConnectionLog(this.#cfg.url, this.opts.log);
+    const connection = new ConnectionLog('redis', this.#cfg.url, this.opts.log);
     this.#pub = await connectRedis(this.#cfg, options, 'fanout-publisher', connection);
     this.#sub = await connectRedis(this.#cfg, options, 'fanout-subscriber', connection);
     this.#sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => {

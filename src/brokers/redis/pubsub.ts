@@ -25,9 +25,9 @@ import type {
 } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
 import { BatchQueue } from '../util/batch-queue.js';
+import { ConnectionLog } from '../util/connection-log.js';
 import { closedError, randomConsumerId } from './client-names.js';
 import { connectRedis } from './connect.js';
-import { ConnectionLog } from './connection-log.js';
 import { unwrap, wrap } from './envelope.js';
 import { JOIN_CHANNEL, workerChannel } from './fanout-channels.js';
 import type { RedisConfig } from './url.js';
@@ -76,7 +76,7 @@ export class RedisPubSubBroker implements Broker {
     this.url = cfg.url;
     this.kind = cfg.kind === 'fanout' ? 'redis+fanout' : 'redis';
     this.capabilities = cfg.kind === 'fanout' ? REDIS_FANOUT_CAPABILITIES : REDIS_PUBSUB_CAPABILITIES;
-    this.connection = new ConnectionLog(cfg.url, options.log);
+    this.connection = new ConnectionLog('redis', cfg.url, options.log);
   }
 
   async connect(): Promise<void> {

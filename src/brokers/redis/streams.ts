@@ -15,9 +15,9 @@ import type {
   Subscription,
   TopicSpec,
 } from '../types.js';
+import { ConnectionLog } from '../util/connection-log.js';
 import { closedError } from './client-names.js';
 import { connectRedis } from './connect.js';
-import { ConnectionLog } from './connection-log.js';
 import { StreamsSubscription } from './streams-subscription.js';
 import type { RedisConfig } from './url.js';
 
@@ -57,7 +57,7 @@ export class RedisStreamsBroker implements Broker {
     readonly options: BrokerOptions,
   ) {
     this.url = cfg.url;
-    this.connection = new ConnectionLog(cfg.url, options.log);
+    this.connection = new ConnectionLog('redis', cfg.url, options.log);
   }
 
   async connect(): Promise<void> {
