@@ -19,6 +19,7 @@ import { registerQuery } from './commands/query.js';
 import { registerServer } from './commands/server.js';
 import { registerSub } from './commands/sub.js';
 import { registerWorker } from './commands/worker.js';
+import { registerWorkloads } from './commands/workloads.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerConsume(program);
   registerDashboard(program);
   registerQuery(program);
+  registerWorkloads(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

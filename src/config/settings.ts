@@ -60,9 +60,13 @@ export const SETTINGS = {
   broker: {
     flag: '--broker <url>',
     env: 'HEROFLOW_BROKER',
-    help: 'message broker URL',
+    help:
+      'message broker URL: memory://, kafka://h:9092[,h2:9092], redis[+fanout|+streams]://h:6379/0, amqp://u:p@h:5672, nats://h:4222, mqtt://h:1883. ' +
+      'TLS: rediss://, amqps://, mqtts:// or ?tls=true with ca=, cert=&key= or pfx=&passphrase= (or HEROFLOW_BROKER_CA/CERT/KEY/PFX/PASSPHRASE); ' +
+      'credentials as user:pass@ (or HEROFLOW_BROKER_PASSWORD), Kafka sasl=plain|scram-sha-256|scram-sha-512, NATS token@, nkey=FILE, creds=FILE. ' +
+      'Unknown parameters are errors. See docs/security.md',
     allowed:
-      'a URL: memory://, redis://host:6379/0, redis+fanout://…, redis+streams://…, amqp://user:pass@host:5672, kafka://host:9092, nats://host:4222, mqtt://host:1883',
+      'a URL: memory://, redis://host:6379/0, redis+fanout://…, redis+streams://…, amqp://user:pass@host:5672, kafka://host:9092, nats://host:4222, mqtt://host:1883; TLS: rediss://, amqps://, mqtts:// or ?tls=true with ca=, cert=/key= or pfx=/passphrase=, Kafka sasl=plain|scram-sha-256|scram-sha-512, NATS nkey=/creds= (docs/security.md)',
     schema: url('memory://, kafka://127.0.0.1:9092'),
     default: 'memory://',
   },
@@ -526,6 +530,87 @@ export const SETTINGS = {
     allowed: 'a host name or IP address',
     schema: z.string().min(1),
     default: '127.0.0.1',
+  },
+  workloadsFile: {
+    flag: '--workloads <file>',
+    env: 'HEROFLOW_WORKLOADS',
+    help: 'JSON or YAML file of workloads (and optional pool/seed sections), read again every --poll-interval; examples/workloads/',
+    allowed: 'a path to a .json or .yaml file',
+    schema: z.string().min(1),
+  },
+  pollInterval: {
+    flag: '--poll-interval <duration>',
+    env: 'HEROFLOW_POLL_INTERVAL',
+    help: 'how often the workloads file is read again (upstream: 5 s)',
+    allowed: 'a duration like 500ms, 5s',
+    schema: duration,
+    default: 5000,
+  },
+  globalPermitLimit: {
+    flag: '--global-permit-limit <n>',
+    env: 'HEROFLOW_GLOBAL_PERMIT_LIMIT',
+    help: "tasks running at once across all workloads; default: the file's pool section, else 5 (upstream part 3)",
+    allowed: 'an integer ≥ 1',
+    schema: int(1, 1_000_000),
+  },
+  maxTasksQueued: {
+    flag: '--max-tasks-queued <n>',
+    env: 'HEROFLOW_MAX_TASKS_QUEUED',
+    help: "tasks that may wait for a permit; default: the file's pool section, else 20",
+    allowed: 'an integer ≥ 0',
+    schema: int(0, 1_000_000),
+  },
+  maxTasksWaiting: {
+    flag: '--max-tasks-waiting <n>',
+    env: 'HEROFLOW_MAX_TASKS_WAITING',
+    help: "offers that may wait for room in the queue before a submit is refused; default: the file's pool section, else 10",
+    allowed: 'an integer ≥ 0',
+    schema: int(0, 1_000_000),
+  },
+  reportInterval: {
+    flag: '--report-interval <duration>',
+    env: 'HEROFLOW_REPORT_INTERVAL',
+    help: "how often the pool's counters (running, queued, offered) are logged; 0 = never",
+    allowed: 'a duration like 1s',
+    schema: duration,
+    default: 1000,
+  },
+  shutdownTimeout: {
+    flag: '--shutdown-timeout <duration>',
+    env: 'HEROFLOW_SHUTDOWN_TIMEOUT',
+    help: 'how long each shutdown step (drain workloads, producers, client) may take before it is force-closed and logged (upstream: 1 min)',
+    allowed: 'a duration like 30s, 1m',
+    schema: duration,
+    default: 60_000,
+  },
+  runFor: {
+    flag: '--run-for <duration>',
+    env: 'HEROFLOW_RUN_FOR',
+    help: "shut down after this long (the seed's examples run 30–60 s); default: until SIGINT/SIGTERM",
+    allowed: 'a duration like 30s',
+    schema: duration,
+  },
+  restPort: {
+    flag: '--rest-port <port>',
+    env: 'HEROFLOW_REST_PORT',
+    help: 'port of the workloads REST endpoint (POST/GET/DELETE /workloads/{name}, GET /workloads/{name}/stats; 0 = any free port); default: off',
+    allowed: 'a port 0–65535',
+    schema: int(0, 65535),
+  },
+  restHost: {
+    flag: '--rest-host <host>',
+    env: 'HEROFLOW_REST_HOST',
+    help: 'address the REST endpoint listens on; any address but loopback requires --rest-token',
+    allowed: 'a host name or IP address',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+  },
+  restToken: {
+    flag: '--rest-token <token>',
+    env: 'HEROFLOW_REST_TOKEN',
+    help: 'bearer token the REST endpoint requires (Authorization: Bearer …)',
+    allowed: '16 or more letters, digits, - or _',
+    schema: z.string().regex(/^[A-Za-z0-9_-]{16,}$/),
   },
   dashboardHost: {
     flag: '--host <host>',
