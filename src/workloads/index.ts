@@ -29,7 +29,7 @@ export {
   type SeedProcessors,
   type TestPayload,
 } from './seed-processors.js';
-export { onShutdownSignal, type ShutdownStep, type StepReport, shutdownInOrder } from './shutdown.js';
+export { type ShutdownStep, type StepReport, shutdownInOrder } from './shutdown.js';
 export {
   groupOf,
   type ProcessorSettings,

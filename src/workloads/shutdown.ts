@@ -2,7 +2,7 @@
  * The process's shutdown order (seed 004, all parts): stop pulling → let in-flight tasks finish → ack/nack
  * → close the consumers (all inside `manager.shutdown()`) → close producers → close the client. Every step
  * gets the same timeout; a step still running then is abandoned and logged, and the next one goes on, so a
- * stuck task cannot hold the process forever. SIGINT/SIGTERM start it; a second signal exits at once.
+ * stuck task cannot hold the process forever. `heroflow workloads` runs it on SIGINT/SIGTERM.
  */
 import type { LogFn } from './runner.js';
 
@@ -39,24 +39,4 @@ export async function shutdownInOrder(
     out.push({ name: step.name, outcome });
   }
   return out;
-}
-
-/** Run `shutdown` on the first SIGINT/SIGTERM; exit 130 on a second one. Returns the uninstaller. */
-export function onShutdownSignal(shutdown: (signal: NodeJS.Signals) => void, log?: LogFn): () => void {
-  let seen = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (seen) {
-      log?.('warn', `second ${signal}: exiting without waiting`);
-      process.exit(130);
-    }
-    seen = true;
-    log?.('info', `${signal}: shutting down (stop pulling, drain, ack, close)`);
-    shutdown(signal);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
 }
