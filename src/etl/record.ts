@@ -27,7 +27,11 @@ export interface Rejection {
 
 export interface LobbyHero {
   readonly userToken: string;
-  readonly id: number;
+  /**
+   * null when upstream's server logged a player without a hero (`{"id": null, "attack": 0, "health": 0}`):
+   * the row is written with a null superhero_id, as upstream's ETL does, not dead-lettered.
+   */
+  readonly id: number | null;
   readonly attack: number;
   readonly health: number;
 }
@@ -173,7 +177,7 @@ function lobby(envelope: Obj): LobbyValues {
     const hero = obj(byUser, userToken, path);
     heroes.push({
       userToken,
-      id: uint(hero, 'id', `${path}.id`, UINT16_MAX),
+      id: hero.id === null ? null : uint(hero, 'id', `${path}.id`, UINT16_MAX),
       attack: uint(hero, 'attack', `${path}.attack`, Number.MAX_SAFE_INTEGER),
       health: uint(hero, 'health', `${path}.health`, Number.MAX_SAFE_INTEGER),
     });

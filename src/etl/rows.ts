@@ -173,7 +173,8 @@ export class SegmentRows {
         else lo.timestamp.append(timestamp);
         lo.gameToken.append(gameToken);
         lo.userToken.append(hero.userToken);
-        lo.heroId.append(hero.id);
+        if (hero.id === null) lo.heroId.appendNull();
+        else lo.heroId.append(hero.id);
         lo.attack.append(hero.attack);
         lo.health.append(hero.health);
       }

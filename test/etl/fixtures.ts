@@ -17,7 +17,7 @@ export function pyDumps(value: unknown): string {
 
 export interface Hero {
   token: string;
-  id: number;
+  id: number | null;
   attack: number;
   health: number;
 }

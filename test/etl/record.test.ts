@@ -49,6 +49,23 @@ describe('parseRecord', () => {
     assert.equal(redis.lobby?.heroes.length, 2);
   });
 
+  it('keeps a participant without a hero ({"id": null, "attack": 0, "health": 0}) with a null id, as upstream does', () => {
+    const frame = startFrame('2023-09-01T12:02:03Z', GAME, HEROES) as Record<string, unknown>;
+    const payload = frame.PAYLOAD as { PARTICIPANTS_HEROS: Record<string, Record<string, unknown>> };
+    payload.PARTICIPANTS_HEROS[HEROES[1].token] = { id: null, attack: 0, health: 0 };
+    const v = ok(parseRecord(delivery(pyDumps(startMatch(pyDumps(frame))))));
+    assert.deepEqual(
+      v.lobby?.heroes.map((h) => h.id),
+      [191, null],
+    );
+    // Only null stands for "no hero": a missing id is still a malformed record.
+    delete payload.PARTICIPANTS_HEROS[HEROES[1].token].id;
+    assert.equal(
+      rejected(parseRecord(delivery(pyDumps(startMatch(pyDumps(frame)))))).reason,
+      'missing_field',
+    );
+  });
+
   it('accepts hero stats read back from Redis as decimal strings, and a START frame without TIMESTAMP', () => {
     const frame = startFrame('x', GAME, HEROES) as Record<string, unknown>;
     delete frame.TIMESTAMP;

@@ -79,6 +79,38 @@ describe('ParquetSink', () => {
     assert.deepEqual(files, ['buffer_meta', 'etl_meta', 'lib_server_lobby', 'log_meta']);
   });
 
+  it('writes a participant without a hero with a null superhero_id, as upstream does', async () => {
+    const heroes = [
+      { token: 'u1', id: 1, attack: 26112, health: 3040000 },
+      { token: 'u2', id: null, attack: 0, health: 0 },
+    ];
+    const task = pyDumps(startFrame('2023-09-01T12:00:00Z', GAME, heroes));
+    const start = envelope('kafka.lib.server.lobby', 'Starting Match', '2023-09-01T12:00:00.5', task);
+    const r = recordedSink();
+    await r.sink.add(deliveries([start], { topic: 'lib.server.lobby' }));
+    await r.sink.close();
+    const lobby = await allRows(r.storage, 'lib_server_lobby');
+    assert.deepEqual(
+      lobby.map((x) => [x.user_token, x.superhero_id, x.superhero_attack]),
+      [
+        ['u1', 1, 26112n],
+        ['u2', null, 0n],
+      ],
+    );
+    assert.equal(r.dlq.length, 0);
+  });
+
+  it('dates a segment by its first record that parsed, even when the first delivery was malformed', async () => {
+    // Broker time says 2024-01-01; the records say 2023-09-01: the folder must follow the records.
+    const r = recordedSink();
+    await r.sink.add(deliveries(['not json', attack(1)], { timestamp: Date.UTC(2024, 0, 1) }));
+    await r.sink.close();
+    assert.deepEqual(
+      (await r.storage.list('lib_server_game/')).map((f) => f.split('/')[1]),
+      ['date=2023-09-01'],
+    );
+  });
+
   it('fills buffer_meta, log_meta and etl_meta as upstream derives them', async () => {
     const r = recordedSink({ service: 'kafka', mode: 'Batch' });
     const d = delivery(pyDumps(attack(0)), {
