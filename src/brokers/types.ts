@@ -213,7 +213,18 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/**
+ * How heroflow's messages look on the broker. `heroflow` (default): a msg-id header (or Redis envelope)
+ * names every publish, and RabbitMQ queues dead-letter to `task_<topic>.dlx`. `upstream`: exactly what the
+ * upstream Python programs publish and declare (no headers, upstream's Redis payload, plain durable
+ * queues), so their workers can read heroflow's records; msg_id then comes from the position
+ * (docs/brokers.md says what that gives up).
+ */
+export type WireFormat = 'heroflow' | 'upstream';
+
 export interface BrokerOptions {
+  /** Default `heroflow`. */
+  wire?: WireFormat;
   /** Partition count for topics the broker creates; per topic, falling back to `defaultPartitions`. */
   partitions?: Record<string, number>;
   defaultPartitions?: number;

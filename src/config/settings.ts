@@ -96,6 +96,14 @@ export const SETTINGS = {
     allowed: 'a name of letters, digits, _ or -',
     schema: z.string().regex(/^[A-Za-z0-9_-]+$/),
   },
+  wire: {
+    flag: '--wire <format>',
+    env: 'HEROFLOW_WIRE',
+    help: "how messages look on the broker: 'heroflow' (a msg-id header, RabbitMQ queues that dead-letter) or 'upstream' (exactly what the upstream Python programs publish and declare, so their workers read heroflow's records; msg_id then comes from the position — docs/brokers.md)",
+    allowed: 'heroflow or upstream',
+    schema: oneOf(['heroflow', 'upstream'] as const),
+    default: 'heroflow' as const,
+  },
   logLevel: {
     flag: '--log-level <level>',
     env: 'LOG_LEVEL',

@@ -5,7 +5,7 @@
  * (flush + commit), removes the throwaway group and returns what happened.
  */
 import type { Registry } from 'prom-client';
-import { type Broker, openBroker, UPSTREAM_PARTITIONS } from '../brokers/index.js';
+import { type Broker, openBroker, UPSTREAM_PARTITIONS, type WireFormat } from '../brokers/index.js';
 import type { Compression, RollPolicy } from '../etl/index.js';
 import { registerFileTimings, registerPublishMetrics, registerWorkerMetrics } from '../metrics/index.js';
 import {
@@ -35,6 +35,8 @@ export interface DemoOptions {
   heroes?: string;
   loggerModule?: string;
   logLevel: string;
+  /** How messages look on the broker (BrokerOptions.wire); default `heroflow`. */
+  wire?: WireFormat;
   roll: RollPolicy;
   /** Shared by all the workers. */
   memoryBudgetBytes: number;
@@ -80,7 +82,7 @@ export class DemoRun {
 
   static async open(opts: DemoOptions): Promise<DemoRun> {
     const roster = await loadRoster(opts.heroes);
-    const broker = await openBroker(opts.brokerUrl, { log: opts.log });
+    const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     try {
       return new DemoRun(opts, broker, await openStorage(opts.outputUrl), roster);
     } catch (err) {
@@ -191,6 +193,7 @@ export class DemoRun {
       loggerModule: o.loggerModule,
       logLevel: o.logLevel,
       clock,
+      wire: o.wire,
     });
     this.#logger = logger;
     const tournament = await runTournament({

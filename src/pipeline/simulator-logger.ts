@@ -2,7 +2,7 @@
  * The transport for a simulator process (server, players, demo). Without LOGGER_MODULE, records go to
  * the broker the URL names, under upstream's module name for it (`rabbit` for AMQP, `redis`, `kafka`…).
  */
-import { type Broker, type BrokerKind, brokerKind, openBroker } from '../brokers/index.js';
+import { type Broker, type BrokerKind, brokerKind, openBroker, type WireFormat } from '../brokers/index.js';
 import {
   createSimulatorLogger,
   type SimulatorLogger,
@@ -24,22 +24,29 @@ export async function openSimulatorLogger(s: {
   broker: string;
   loggerModule?: string;
   logLevel: string;
+  wire?: WireFormat;
 }): Promise<{ logger: SimulatorLogger; broker?: Broker }> {
   const kind = brokerKind(s.broker);
   const loggerModule = s.loggerModule ?? (kind === 'memory' ? 'default' : loggerModuleFor(kind));
   const level = s.logLevel.toUpperCase();
   if (loggerModule === 'default') return { logger: createSimulatorLogger({ loggerModule, level }) };
+  const wire = s.wire;
   if (kind === 'memory') {
-    const broker = await openBroker(s.broker);
-    return { logger: createSimulatorLogger({ loggerModule, level, broker }), broker };
+    const broker = await openBroker(s.broker, { wire });
+    return { logger: createSimulatorLogger({ loggerModule, level, broker, wire }), broker };
   }
-  return { logger: createSimulatorLogger({ loggerModule, level, brokerUrl: s.broker }) };
+  return { logger: createSimulatorLogger({ loggerModule, level, brokerUrl: s.broker, wire }) };
 }
 
 /** A logger publishing through a broker this process already has open (the demo). */
 export function brokerSimulatorLogger(
   broker: Broker,
-  s: { loggerModule?: string; logLevel: string; clock?: SimulatorLoggerOptions['clock'] },
+  s: {
+    loggerModule?: string;
+    logLevel: string;
+    clock?: SimulatorLoggerOptions['clock'];
+    wire?: WireFormat;
+  },
 ): SimulatorLogger {
   return createSimulatorLogger({
     loggerModule: s.loggerModule ?? loggerModuleFor(broker.kind),
@@ -47,5 +54,6 @@ export function brokerSimulatorLogger(
     broker,
     stdout: false,
     clock: s.clock,
+    wire: s.wire,
   });
 }

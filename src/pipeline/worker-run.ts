@@ -9,7 +9,7 @@
  *   const result = await run.run();      // stats, seconds, output URL, batches run
  */
 import type { Registry } from 'prom-client';
-import { type Broker, openBroker } from '../brokers/index.js';
+import { type Broker, openBroker, type WireFormat } from '../brokers/index.js';
 import type { Compression, RollPolicy, TableName } from '../etl/index.js';
 import {
   type LagProbe,
@@ -52,6 +52,8 @@ export interface WorkerRunOptions {
   compression: Compression;
   tables: readonly TableName[];
   idleExitMs?: number;
+  /** How messages look on the broker (BrokerOptions.wire); default `heroflow`. */
+  wire?: WireFormat;
   log: LogFn;
 }
 
@@ -86,7 +88,7 @@ export class WorkerRun {
 
   /** Opens the broker, the output and the offset store; closes what opened if a later one fails. */
   static async open(opts: WorkerRunOptions): Promise<WorkerRun> {
-    const broker = await openBroker(opts.brokerUrl, { log: opts.log });
+    const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     let storage: Storage | undefined;
     try {
       storage = await openStorage(opts.outputUrl);

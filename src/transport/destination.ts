@@ -3,7 +3,7 @@
  * publishes queue-carrying records to a broker living in this thread — the embedded `memory://` broker,
  * which a worker thread could not reach.
  */
-import type { Message } from '../brokers/types.js';
+import type { Message, WireFormat } from '../brokers/types.js';
 import { type BatchOptions, BatchPublisher, type PublishTarget } from './batch-publisher.js';
 import type { PinoRecord } from './envelope.js';
 import { mayCarryQueue, recordToMessage } from './message.js';
@@ -11,6 +11,8 @@ import { mayCarryQueue, recordToMessage } from './message.js';
 export interface BrokerDestinationOptions extends BatchOptions {
   /** Also close the broker on `close()` (when the destination owns it). Default false. */
   closeBroker?: boolean;
+  /** How messages look on the broker (BrokerOptions.wire); default `heroflow`. */
+  wire?: WireFormat;
 }
 
 export interface BrokerDestination {
@@ -35,7 +37,7 @@ export function createBrokerDestination(
   return {
     write(line) {
       if (!mayCarryQueue(line)) return true;
-      const message: Message | undefined = recordToMessage(JSON.parse(line) as PinoRecord);
+      const message: Message | undefined = recordToMessage(JSON.parse(line) as PinoRecord, options.wire);
       if (message) publisher.add(message);
       return true;
     },

@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
+import type { WireFormat } from '../brokers/types.js';
 import { ERROR_CODES, type ErrorCode, HeroflowError } from '../errors.js';
 import type { BatchOptions, PublishTarget } from './batch-publisher.js';
 import { createBrokerDestination } from './destination.js';
@@ -26,6 +27,8 @@ export interface SimulatorLoggerOptions {
   broker?: PublishTarget & { close?(): Promise<void> };
   /** A broker URL for the worker-thread transport (or `file:///x.jsonl`, the debug sink). */
   brokerUrl?: string;
+  /** How messages look on the broker (BrokerOptions.wire); default `heroflow`. */
+  wire?: WireFormat;
   /** Console output: true (process.stdout, default), false, or a stream. */
   stdout?: boolean | { write(text: string): unknown };
   stdoutFormat?: StdoutFormat;
@@ -96,7 +99,7 @@ export function createSimulatorLogger(options: SimulatorLoggerOptions = {}): Sim
   if (loggerModule !== DEFAULT_LOGGER_MODULE) {
     if (options.broker) {
       mode = 'in-thread';
-      const destination = createBrokerDestination(options.broker, options.batch);
+      const destination = createBrokerDestination(options.broker, { ...options.batch, wire: options.wire });
       streams.push({ level: level as pino.Level, stream: destination });
       counts = destination.counts;
       flush = () => destination.flush();
@@ -114,6 +117,7 @@ export function createSimulatorLogger(options: SimulatorLoggerOptions = {}): Sim
         options.brokerUrl,
         options.workerTarget ?? defaultWorkerTarget(),
         options.batch,
+        options.wire ?? 'heroflow',
       );
       streams.push({ level: level as pino.Level, stream: worker.stream });
       counts = worker.counts;
@@ -161,7 +165,7 @@ function fromWorker(err: Error): HeroflowError {
   });
 }
 
-function startWorker(brokerUrl: string, target: string, batch: BatchOptions | undefined) {
+function startWorker(brokerUrl: string, target: string, batch: BatchOptions | undefined, wire: WireFormat) {
   if (!existsSync(target)) {
     throw new HeroflowError(
       'HF_CONFIG_INVALID',
@@ -171,7 +175,7 @@ function startWorker(brokerUrl: string, target: string, batch: BatchOptions | un
   const topics = [...UPSTREAM_QUEUES];
   const counters = new SharedArrayBuffer(4 * (topics.length + 1));
   const slots = new Int32Array(counters);
-  const stream = pino.transport({ target, options: { brokerUrl, batch, counters, topics } });
+  const stream = pino.transport({ target, options: { brokerUrl, wire, batch, counters, topics } });
   let failure: Error | undefined;
   let closed = false;
   stream.on('error', (err: Error) => {

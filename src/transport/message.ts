@@ -8,18 +8,18 @@
  * in 2023, and a Kafka topic with time-based retention would delete such messages at once.
  */
 import { randomUUID } from 'node:crypto';
-import { HEADER_MSG_ID, type Message } from '../brokers/types.js';
+import { HEADER_MSG_ID, type Message, type WireFormat } from '../brokers/types.js';
 import { type PinoRecord, toEnvelope } from './envelope.js';
 import { pyJsonObject } from './py-json.js';
 
-export function recordToMessage(record: PinoRecord): Message | undefined {
+/** On the upstream wire (WireFormat) no header is sent: upstream's consumers choke on them. */
+export function recordToMessage(record: PinoRecord, wire: WireFormat = 'heroflow'): Message | undefined {
   const topic = record.queue;
   if (typeof topic !== 'string' || topic === '') return undefined;
-  return {
-    topic,
-    value: Buffer.from(pyJsonObject(toEnvelope(record) as unknown as Record<string, unknown>), 'utf8'),
-    headers: { [HEADER_MSG_ID]: randomUUID() },
-  };
+  const value = Buffer.from(pyJsonObject(toEnvelope(record) as unknown as Record<string, unknown>), 'utf8');
+  return wire === 'upstream'
+    ? { topic, value }
+    : { topic, value, headers: { [HEADER_MSG_ID]: randomUUID() } };
 }
 
 /** Cheap pre-check on a serialized pino line, so that records without a queue are never parsed. */

@@ -9,6 +9,7 @@
  * entry of `topics`, plus a last slot for any other topic): pino's transport has no other channel back.
  */
 import build from 'pino-abstract-transport';
+import type { WireFormat } from '../brokers/types.js';
 import { type BatchOptions, BatchPublisher, type PublishTarget } from './batch-publisher.js';
 import type { PinoRecord } from './envelope.js';
 import { openFileSink } from './file-sink.js';
@@ -17,6 +18,8 @@ import { recordToMessage } from './message.js';
 export interface WorkerTransportOptions {
   /** A broker URL (`redis://…`, `kafka://…`, …) or `file:///path.jsonl` for the debug sink. */
   brokerUrl: string;
+  /** How messages look on the broker (BrokerOptions.wire). */
+  wire?: WireFormat;
   batch?: BatchOptions;
   counters?: SharedArrayBuffer;
   topics?: string[];
@@ -24,10 +27,10 @@ export interface WorkerTransportOptions {
 
 type Target = PublishTarget & { close(): Promise<void> };
 
-async function openTarget(url: string): Promise<Target> {
+async function openTarget(url: string, wire: WireFormat): Promise<Target> {
   if (url.startsWith('file:')) return openFileSink(url);
   const { openBroker } = await import('../brokers/index.js');
-  return openBroker(url);
+  return openBroker(url, { wire });
 }
 
 /**
@@ -43,7 +46,8 @@ function tagged(err: unknown): Error {
 }
 
 export default async function heroflowTransport(options: WorkerTransportOptions) {
-  const target = await openTarget(options.brokerUrl).catch((err) => {
+  const wire = options.wire ?? 'heroflow';
+  const target = await openTarget(options.brokerUrl, wire).catch((err) => {
     throw tagged(err);
   });
   const topics = options.topics ?? [];
@@ -58,7 +62,7 @@ export default async function heroflowTransport(options: WorkerTransportOptions)
   return build(
     async (source: AsyncIterable<PinoRecord>) => {
       for await (const record of source) {
-        const message = recordToMessage(record);
+        const message = recordToMessage(record, wire);
         if (!message) continue;
         publisher.add(message);
         if (publisher.needsDrain) await publisher.drain();

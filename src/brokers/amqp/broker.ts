@@ -216,7 +216,12 @@ export class AmqpBroker implements Broker {
     options: Options.AssertQueue,
     ch?: Channel,
   ): Promise<string> {
-    const args = { ...options, arguments: { 'x-dead-letter-exchange': deadLetterFor(topic) } };
+    // On the upstream wire the queue is declared as upstream's worker declares it (durable, no arguments),
+    // so that worker's own declaration does not fail with 406; nacked messages are then dropped.
+    const args =
+      this.options.wire === 'upstream'
+        ? options
+        : { ...options, arguments: { 'x-dead-letter-exchange': deadLetterFor(topic) } };
     const own = ch ?? (await this.channel());
     own.on('error', () => {});
     try {

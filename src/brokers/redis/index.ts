@@ -15,6 +15,8 @@ export { REDIS_STREAMS_CAPABILITIES, RedisStreamsBroker } from './streams.js';
 
 async function openKind(kind: RedisKind, url: string, options: BrokerOptions): Promise<Broker> {
   const cfg = parseRedisUrl(url);
+  // `?envelope=` in the URL wins; otherwise the wire format decides how Pub/Sub payloads look.
+  if (options.wire === 'upstream' && !new URL(url).searchParams.has('envelope')) cfg.envelope = 'upstream';
   cfg.kind = kind;
   const broker =
     kind === 'streams' ? new RedisStreamsBroker(cfg, options) : new RedisPubSubBroker(cfg, options);

@@ -13,6 +13,7 @@ const SETTING_NAMES = [
   'clientSleep',
   'broker',
   'loggerModule',
+  'wire',
   'logLevel',
 ] as const;
 

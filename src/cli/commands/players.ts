@@ -16,6 +16,7 @@ const SETTING_NAMES = [
   'clientSleep',
   'broker',
   'loggerModule',
+  'wire',
   'logLevel',
 ] as const;
 

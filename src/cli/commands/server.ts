@@ -20,6 +20,7 @@ const SETTING_NAMES = [
   'gameState',
   'broker',
   'loggerModule',
+  'wire',
   'logLevel',
   'serverSleep',
   'lobbyTimeout',

@@ -31,6 +31,7 @@ const SETTING_NAMES = [
   'redisHost',
   'redisPort',
   'redisDb',
+  'wire',
   'logLevel',
   'metricsPort',
   'metricsHost',
@@ -70,6 +71,7 @@ export function registerWorker(program: Command): void {
       compression: s.compression,
       tables: s.tables,
       idleExitMs: s.idleExit,
+      wire: s.wire,
       log,
     });
     const metrics = await maybeServeMetrics(s.metricsPort, s.metricsHost, (r) => run.registerMetrics(r));
