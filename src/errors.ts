@@ -23,6 +23,9 @@ export const ERROR_CODES = {
     'Stored offset state is not what the seed keys hold (JSON partition → integer), or saving it failed.',
   HF_ROSTER_INVALID: 'A hero roster file could not be read or is not in the superhero API format.',
   HF_MESSAGE_INVALID: 'A message in a stream is malformed (not JSON, missing fields, wrong types).',
+  HF_MESSAGE_TOO_LARGE:
+    'A message is larger than the broker accepts (Kafka max.message.bytes); it was not published and retrying cannot help.',
+  HF_BROKER_REJECTED: 'The broker refused a publish for good (an invalid record, a forbidden topic); retrying cannot help.',
   HF_PIPELINE_STALLED:
     'Workers stopped making progress before they consumed everything that was published (a broker gone, a worker stuck).',
   HF_SERVICE_MISSING: 'A test or command needs a server that is not running.',

@@ -17,7 +17,7 @@ import {
   type Subscription,
   type TopicPartition,
 } from '../brokers/types.js';
-import { HeroflowError } from '../errors.js';
+import { HeroflowError, isHeroflowError } from '../errors.js';
 import {
   type Compression,
   type DeliveryRun,
@@ -30,7 +30,7 @@ import type { OffsetStore } from '../state/index.js';
 import type { Storage } from '../storage/types.js';
 import { BatchOffsets } from './batch-offsets.js';
 import type { BatchLimit } from './batch-trigger.js';
-import { deadLetterMessage } from './dead-letter.js';
+import { DLQ_TRUNCATED_SIZES, deadLetterMessage, truncatedDeadLetterMessage } from './dead-letter.js';
 
 export type LogFn = (
   level: 'debug' | 'info' | 'warn' | 'error',
@@ -122,9 +122,7 @@ export class Worker {
         clearTimeout(this.idleTimer);
         void this.sub?.close();
       },
-      onDeadLetter: async (delivery, reason) => {
-        await opts.broker.publish([deadLetterMessage(delivery, reason)]);
-      },
+      onDeadLetter: (delivery, reason) => this.deadLetter(delivery, reason),
     });
   }
 
@@ -207,6 +205,27 @@ export class Worker {
     for (const d of batch) {
       this.counters.byTopic[d.topic] = (this.counters.byTopic[d.topic] ?? 0) + 1;
       if (d.redelivered) this.counters.redelivered++;
+    }
+  }
+
+  /** Publishes the dead-letter copy; one too large for the broker goes truncated, so the partition moves on. */
+  private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
+    let copy = deadLetterMessage(delivery, reason);
+    const smaller = DLQ_TRUNCATED_SIZES.filter((n) => n < delivery.value.byteLength);
+    for (;;) {
+      try {
+        await this.opts.broker.publish([copy]);
+        return;
+      } catch (err) {
+        const keep = smaller.shift();
+        if (!isHeroflowError(err, 'HF_MESSAGE_TOO_LARGE') || keep === undefined) throw err;
+        this.opts.log?.('warn', 'dead-letter copy too large for the broker; publishing it truncated', {
+          id: delivery.id,
+          bytes: delivery.value.byteLength,
+          keep,
+        });
+        copy = truncatedDeadLetterMessage(delivery, reason, keep);
+      }
     }
   }
 

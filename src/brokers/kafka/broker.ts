@@ -16,6 +16,7 @@ import {
 } from '../types.js';
 import { ConnectionLog, errorText } from '../util/connection-log.js';
 import { connectWithRetry } from '../util/retry.js';
+import { publishRejection } from './delivery.js';
 import { KafkaSubscription } from './subscription.js';
 import type { KafkaSettings } from './url.js';
 
@@ -184,6 +185,10 @@ export class KafkaBroker implements Broker {
         this.connection.restored('producer');
         return;
       } catch (err) {
+        // What the broker refused for good (a message over max.message.bytes) fails now: retrying it for
+        // two minutes only blocked the partition behind it (issue 14).
+        const rejected = publishRejection(err, this.url);
+        if (rejected) throw rejected;
         // kafkajs gives up after its own retries; a restarting broker needs longer. Re-sending a batch the
         // broker may have half-written duplicates, never loses (at-least-once, msg ids tell copies apart).
         if (this.#closed || Date.now() > deadline) {

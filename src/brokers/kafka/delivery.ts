@@ -1,5 +1,6 @@
 /** What the Kafka adapter hands out per message, and how it reads kafkajs' messages and errors. */
 import type { KafkaMessage } from 'kafkajs';
+import { HeroflowError } from '../../errors.js';
 import { type Delivery, type NackOptions, positionId } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
 
@@ -61,4 +62,32 @@ const REBALANCE_MESSAGES =
 export function isRebalanceError(err: unknown): boolean {
   const e = err as { type?: string; message?: string; cause?: { type?: string } };
   return REBALANCE_TYPES.test(e?.type ?? e?.cause?.type ?? '') || REBALANCE_MESSAGES.test(e?.message ?? '');
+}
+
+/** Protocol errors that say "this message can never be written", however long one retries. */
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/**
+ * A publish the broker refused for good (kafkajs marks the protocol error non-retriable): too large for
+ * the topic (HF_MESSAGE_TOO_LARGE) or otherwise invalid (HF_BROKER_REJECTED). Undefined for everything a
+ * retry may cure (a broker restarting, a leader moving), which the caller keeps retrying.
+ */
+export function publishRejection(err: unknown, url: string): HeroflowError | undefined {
+  const seen = new Set<unknown>();
+  let e = err as { type?: string; retriable?: boolean; cause?: unknown; originalError?: unknown } | undefined;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    if (typeof e.type === 'string' && e.retriable === false) {
+      const tooLarge = TOO_LARGE.has(e.type);
+      return new HeroflowError(
+        tooLarge ? 'HF_MESSAGE_TOO_LARGE' : 'HF_BROKER_REJECTED',
+        tooLarge
+          ? `${url} refused a message larger than its topic accepts (${e.type}); raise the topic's max.message.bytes or publish smaller records.`
+          : `${url} refused a publish for good (${e.type}); retrying cannot help.`,
+        { cause: err },
+      );
+    }
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return undefined;
 }

@@ -26,8 +26,8 @@ import {
   type TopicPartition,
 } from '../types.js';
 import { BatchQueue } from '../util/batch-queue.js';
-import { CommitTracker } from '../util/offset-tracker.js';
 import { errorText } from '../util/connection-log.js';
+import { CommitTracker } from '../util/offset-tracker.js';
 import { Signal } from '../util/signal.js';
 import type { KafkaBroker } from './broker.js';
 import { headersOf, isRebalanceError, KafkaDelivery } from './delivery.js';
