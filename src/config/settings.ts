@@ -299,9 +299,9 @@ export const SETTINGS = {
   idleExit: {
     flag: '--exit-when-idle <duration>',
     env: 'HEROFLOW_EXIT_WHEN_IDLE',
-    help: 'stop after this long without a message (default: run until SIGINT/SIGTERM)',
-    allowed: 'a duration like 500ms, 10s, 5m',
-    schema: duration,
+    help: 'stop after this long with nothing to read: partitions assigned, no rebalance under way, caught up to their ends where the broker can tell (default: run until SIGINT/SIGTERM)',
+    allowed: 'a duration above zero like 500ms, 10s, 5m',
+    schema: duration.pipe(z.number().min(1)),
   },
   redisHost: {
     flag: '--redis-host <host>',

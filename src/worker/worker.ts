@@ -75,6 +75,9 @@ export interface WorkerStats extends SinkStats {
 
 const tpKey = (tp: TopicPartition) => partitionKey(tp.topic, tp.partition);
 
+/** Longest a member with no partitions after a revoke waits for its next assignment before it may idle out. */
+const REBALANCE_WAIT_MS = 60_000;
+
 export class Worker {
   private readonly opts: WorkerOptions;
   private readonly sink: ParquetSink;
@@ -82,6 +85,13 @@ export class Worker {
   private sub?: Subscription;
   private stopping = false;
   private idleTimer?: NodeJS.Timeout;
+  /** When partitions were last revoked, until the next assignment (see stillReading). */
+  private revokedAt: number | undefined;
+  /** Set once the subscription is live in its group (its first assignment done). */
+  private live = false;
+  private readonly created = Date.now();
+  /** Highest offset read per topic and partition, for the idle check (brokers with watermarks only). */
+  private readonly lastRead = new Map<string, Map<number, bigint>>();
   private loop?: Promise<void>;
   /** Sink calls are serialised: a rebalance flush must not interleave with a batch being added. */
   private sinkQueue: Promise<unknown> = Promise.resolve();
@@ -172,6 +182,12 @@ export class Worker {
       onAssign: (tps) => this.onAssign(tps),
       onRevoke: (tps) => this.onRevoke(tps),
     });
+    this.sub.ready().then(
+      () => {
+        this.live = true;
+      },
+      () => {},
+    );
     // Commits come per durable file: with a window the files must roll before it fills (docs/brokers.md).
     this.sink.limitHeld(this.sub.window);
     return this.sub;
@@ -202,10 +218,23 @@ export class Worker {
 
   private count(batch: Delivery[]): void {
     this.counters.consumed += batch.length;
+    const track = this.opts.idleExitMs !== undefined && this.opts.broker.watermarks !== undefined;
     for (const d of batch) {
       this.counters.byTopic[d.topic] = (this.counters.byTopic[d.topic] ?? 0) + 1;
       if (d.redelivered) this.counters.redelivered++;
+      if (track && d.offset !== undefined) this.readTo(d.topic, d.partition, d.offset);
     }
+  }
+
+  /** The highest offset read per partition (by topic, then partition: no string per delivery). */
+  private readTo(topic: string, partition: number, offset: bigint): void {
+    let byPartition = this.lastRead.get(topic);
+    if (byPartition === undefined) {
+      byPartition = new Map();
+      this.lastRead.set(topic, byPartition);
+    }
+    const last = byPartition.get(partition);
+    if (last === undefined || offset > last) byPartition.set(partition, offset);
   }
 
   /** Publishes the dead-letter copy; one too large for the broker goes truncated, so the partition moves on. */
@@ -246,6 +275,7 @@ export class Worker {
   }
 
   private async onAssign(tps: TopicPartition[]): Promise<StartPosition[] | undefined> {
+    this.revokedAt = undefined;
     this.opts.log?.('info', 'partitions assigned', { partitions: tps.map(tpKey) });
     const starts = await this.batchOffsets?.startPositions(tps);
     const limit = this.opts.limit;
@@ -260,6 +290,8 @@ export class Worker {
 
   /** Rebalance: flush and commit what is buffered of the revoked partitions, forget the rest. */
   private async onRevoke(tps: TopicPartition[]): Promise<void> {
+    // Until the next assignment, having nothing to read means waiting for the group, not being done.
+    if (!this.stopping) this.revokedAt = Date.now();
     const revoked = new Set(tps.map(tpKey));
     const owned = (tp: TopicPartition) => revoked.has(tpKey(tp));
     this.opts.limit?.revoke(tps);
@@ -280,9 +312,48 @@ export class Worker {
     const ms = this.opts.idleExitMs;
     if (ms === undefined) return;
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.opts.log?.('info', 'idle, stopping', { idleMs: ms });
-      void this.stop();
-    }, ms);
+    this.idleTimer = setTimeout(() => void this.idleTimeout(ms), ms);
+  }
+
+  /** The idle time ran out: stop, unless there is still something to read (then wait another round). */
+  private async idleTimeout(ms: number): Promise<void> {
+    if (this.stopping) return;
+    const busy = await this.stillReading();
+    if (this.stopping) return;
+    if (busy !== undefined) {
+      this.opts.log?.('debug', 'idle time ran out, but not idle', { reason: busy });
+      this.armIdleTimer();
+      return;
+    }
+    this.opts.log?.('info', 'idle, stopping', { idleMs: ms });
+    void this.stop();
+  }
+
+  /**
+   * Why the worker is not idle although no message came for a while: a rebalance under way (the member
+   * holds nothing until it is assigned again), or an assigned partition not read to its end (on brokers
+   * that can tell). Undefined when idle.
+   */
+  private async stillReading(): Promise<string | undefined> {
+    const broker = this.opts.broker;
+    const owned = this.sub?.assignment() ?? [];
+    // Eager groups (Kafka) take everything back and assign again; cooperative ones (memory) only move
+    // partitions, and a member left with none may get nothing more, so the wait is bounded.
+    if (!this.live && Date.now() - this.created < REBALANCE_WAIT_MS) return 'joining the group';
+    const revoked = this.revokedAt;
+    if (revoked !== undefined && owned.length === 0 && Date.now() - revoked < REBALANCE_WAIT_MS) {
+      return 'a rebalance is under way';
+    }
+    if (!broker.watermarks || owned.length === 0) return undefined;
+    for (const topic of new Set(owned.map((tp) => tp.topic))) {
+      const ends = await broker.watermarks(topic).catch(() => []);
+      for (const { partition, high } of ends) {
+        if (!owned.some((tp) => tp.topic === topic && tp.partition === partition)) continue;
+        const last = this.lastRead.get(topic)?.get(partition);
+        if (last !== undefined && last + 1n < high)
+          return `${partitionKey(topic, partition)} has unread records`;
+      }
+    }
+    return undefined;
   }
 }
