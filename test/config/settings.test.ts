@@ -49,6 +49,9 @@ test('a bad value names the flag, the env variable, the value and what is allowe
   assert.throws(() => parseSetting('mode', 'sometimes'), /streaming or batch/);
   assert.throws(() => parseSetting('broker', 'localhost:9092'), /expected a URL/);
   assert.throws(() => parseSetting('rollAge', '10 parsecs'), /duration/);
+  // An idle time of zero would stop a worker before its first fetch.
+  assert.throws(() => parseSetting('idleExit', '0'), /above zero/);
+  assert.equal(parseSetting('idleExit', '2s'), 2000);
 });
 
 test('units: durations default to seconds, sizes to bytes', () => {
