@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { HeroflowError, isHeroflowError } from '../errors.js';
+import { registerBench } from './commands/bench.js';
 import { registerClean } from './commands/clean.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDashboard } from './commands/dashboard.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerConsume(program);
   registerDashboard(program);
   registerQuery(program);
+  registerBench(program);
   registerWorkloads(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
@@ -94,7 +96,9 @@ export function reportFailure(err: unknown): number {
   }
   if (process.env.HEROFLOW_DEBUG) console.error(cause instanceof Error ? cause.stack : failure.stack);
   else if (failure.code === 'HF_UNEXPECTED') {
-    console.error('  this is a bug in heroflow; run again with HEROFLOW_DEBUG=1 for the stack trace and report it');
+    console.error(
+      '  this is a bug in heroflow; run again with HEROFLOW_DEBUG=1 for the stack trace and report it',
+    );
   }
   return failure.exitCode;
 }
