@@ -6,7 +6,8 @@
 #   scripts/services.sh status [name...]   one line per service: name, URL, state
 #
 # Names: redis redis-tls rabbitmq rabbitmq-tls nats nats-tls nats-token mosquitto mosquitto-tls kafka
-# kafka-tls moto azurite fakegcs (default: all, in that order; the -tls/-token ones: docs/security.md).
+# kafka-tls moto azurite fakegcs (default: all, in that order; the -tls/-token ones: docs/security.md),
+# and kafka-cluster (3 Kafka brokers, only when named: test/chaos/kafka-cluster.test.ts, docs/reliability.md).
 # Each name dispatches to scripts/services/<name>.sh, which also runs on its own.
 # `up` installs the missing packages of all named services in one apt-get run, launches
 # every server, then waits for each, so the slow ones (RabbitMQ, Kafka) boot in parallel.
@@ -19,6 +20,8 @@ SERVICE=services
 source "$HERE/services/lib.sh"
 
 ALL=(redis redis-tls rabbitmq rabbitmq-tls nats nats-tls nats-token mosquitto mosquitto-tls kafka kafka-tls moto azurite fakegcs)
+# Started only when named (three JVMs); a plain status/down covers them too.
+OPTIONAL=(kafka-cluster)
 
 usage() {
   echo "usage: $0 up|down|status [${ALL[*]}]" >&2
@@ -29,9 +32,12 @@ usage() {
 cmd=$1
 shift
 names=("$@")
-((${#names[@]})) || names=("${ALL[@]}")
+if ((${#names[@]} == 0)); then
+  names=("${ALL[@]}")
+  [[ $cmd == up ]] || names+=("${OPTIONAL[@]}")
+fi
 for n in "${names[@]}"; do
-  [[ -x "$HERE/services/$n.sh" ]] || die "unknown service '$n' (known: ${ALL[*]})"
+  [[ -x "$HERE/services/$n.sh" ]] || die "unknown service '$n' (known: ${ALL[*]} ${OPTIONAL[*]})"
 done
 
 svc() { "$HERE/services/$1.sh" "${@:2}"; }

@@ -1,0 +1,136 @@
+/**
+ * The chaos checker: after a trial, every file under the output directory, judged on its own.
+ *   - every `*.parquet` file of every table is decoded in full with hyparquet (an independent reader, not
+ *     the writer's parquet-wasm); one that does not decode is `unreadable`;
+ *   - a `.tmp-*` file (the storage's temp-file prefix) left anywhere is a `strayTemp`;
+ *   - buffer_meta (one row per consumed record) goes to the bench oracle (src/bench/oracle.ts) with the
+ *     publisher's ledger: `lost` = acknowledged by the broker, in no file; `duplicateRows` = a msg_id
+ *     written more than once; `unexpected` = a msg_id this run never had acknowledged;
+ *   - the other tables with a msg_id column: a msg_id in two files of the same table is a duplicate too
+ *     (a lobby record has several rows, so rows are not compared one by one, files are).
+ * It reads the directory as it is, so a test can plant a loss (delete a file) or a duplicate (copy one)
+ * and see it reported.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { checkDelivery } from '../../src/bench/oracle.js';
+import type { OutputFile } from '../../src/bench/output-rows.js';
+
+const TEMP_PREFIX = '.tmp-';
+
+export interface CheckInput {
+  outDir: string;
+  runId: string;
+  /** Send time of each message the broker acknowledged, by sequence (the publisher's ledger). */
+  sentAt: (number | undefined)[];
+}
+
+export interface CheckReport {
+  /** Parquet files found, in all tables. */
+  files: number;
+  published: number;
+  /** Distinct published records found in buffer_meta. */
+  written: number;
+  lost: number;
+  lostSample: string[];
+  /** buffer_meta rows whose msg_id was already written, plus rows of other tables repeated in another file. */
+  duplicateRows: number;
+  unexpected: number;
+  unreadable: { path: string; error: string }[];
+  strayTemp: string[];
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+function asArrayBuffer(b: Buffer): ArrayBuffer {
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+/** The table a file belongs to: the first path segment (`<table>/date=…/….parquet`). */
+const tableOf = (rel: string) => rel.split(path.sep)[0];
+
+export async function checkOutput(input: CheckInput): Promise<CheckReport> {
+  const all = await walk(input.outDir);
+  const strayTemp = all.filter((f) => path.basename(f).startsWith(TEMP_PREFIX));
+  const parquet = all.filter((f) => f.endsWith('.parquet') && !path.basename(f).startsWith(TEMP_PREFIX));
+  const unreadable: CheckReport['unreadable'] = [];
+  const bufferFiles: OutputFile[] = [];
+  // table → msg_id → the file it was first seen in.
+  const firstFile = new Map<string, Map<string, string>>();
+  let otherDuplicates = 0;
+  for (const rel of parquet) {
+    const full = path.join(input.outDir, rel);
+    let rows: Record<string, unknown>[];
+    let mtimeMs: number;
+    try {
+      const [bytes, info] = await Promise.all([readFile(full), stat(full)]);
+      mtimeMs = info.mtimeMs;
+      rows = await parquetReadObjects({ file: asArrayBuffer(bytes), compressors });
+    } catch (err) {
+      unreadable.push({ path: rel, error: (err as Error).message });
+      continue;
+    }
+    const table = tableOf(rel);
+    if (table === 'buffer_meta') {
+      bufferFiles.push({
+        path: rel,
+        mtimeMs,
+        msgIds: rows.map((r) => String(r.msg_id)),
+        keys: rows.map((r) => (r.key == null ? null : String(r.key))),
+        partitions: rows.map((r) => Number(r.partition ?? 0)),
+      });
+      continue;
+    }
+    if (rows.length === 0 || !('msg_id' in rows[0])) continue;
+    const seen = firstFile.get(table) ?? new Map<string, string>();
+    firstFile.set(table, seen);
+    for (const r of rows) {
+      const id = String(r.msg_id);
+      const first = seen.get(id);
+      if (first === undefined) seen.set(id, rel);
+      else if (first !== rel) otherDuplicates++;
+    }
+  }
+  const verdict = checkDelivery({
+    runId: input.runId,
+    sentAt: input.sentAt,
+    files: bufferFiles,
+    deliveries: 0,
+  });
+  return {
+    files: parquet.length,
+    published: verdict.published,
+    written: verdict.written,
+    lost: verdict.lost,
+    lostSample: verdict.lostSample,
+    duplicateRows: verdict.duplicateRows + otherDuplicates,
+    unexpected: verdict.unexpected,
+    unreadable,
+    strayTemp,
+  };
+}
+
+/** Distinct msg_ids in buffer_meta so far: the cheap look a trial polls while the workers catch up. */
+export async function writtenSoFar(outDir: string): Promise<number> {
+  const ids = new Set<string>();
+  const root = path.join(outDir, 'buffer_meta');
+  for (const rel of await walk(root)) {
+    if (!rel.endsWith('.parquet') || path.basename(rel).startsWith(TEMP_PREFIX)) continue;
+    try {
+      const file = asArrayBuffer(await readFile(path.join(root, rel)));
+      for (const r of await parquetReadObjects({ file, columns: ['msg_id'], compressors }))
+        ids.add(String(r.msg_id));
+    } catch {
+      // Replaced while read (a replay overwrites): the next look sees the new one.
+    }
+  }
+  return ids.size;
+}

@@ -1,0 +1,79 @@
+/**
+ * Beyond one broker (issue 14): a chaos trial on the 3-broker KRaft cluster of `scripts/services.sh up
+ * kafka-cluster`. The trial's topic is created with the cluster's default replication factor (3), two
+ * `heroflow worker` processes consume it while records are published with acks=all, and at seeded moments
+ * one worker and the broker leading partition 0 are SIGKILLed (the broker is started again afterwards, so
+ * the cluster is whole for whoever comes next). The checker then finds every acknowledged record exactly
+ * once in readable Parquet files. The workers are the build (`npm run build`).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { chaosTarget } from '../../bench/chaos/brokers.js';
+import { ClusterNodeFault, KAFKA_CLUSTER_URL } from '../../bench/chaos/kafka-cluster.js';
+import { portOpen } from '../../bench/chaos/private-server.js';
+import { trialLine } from '../../bench/chaos/report.js';
+import { runTrial, trialTopic } from '../../bench/chaos/trial.js';
+import { type RecordPool, simulatorPool } from '../../src/bench/records.js';
+import { ensureBuilt } from '../helpers/cli.js';
+import { skipIfMissing } from '../helpers/skip.js';
+
+const skip = skipIfMissing(
+  (await portOpen(29092))
+    ? undefined
+    : 'the 3-broker Kafka cluster is not running; start it with: scripts/services.sh up kafka-cluster',
+);
+let pool: RecordPool;
+before(async () => {
+  ensureBuilt();
+  pool = await simulatorPool(20, 'kafka');
+});
+
+const admin = new Kafka({
+  brokers: KAFKA_CLUSTER_URL.slice(8).split(','),
+  logLevel: logLevel.NOTHING,
+}).admin();
+after(() => admin.disconnect());
+
+test('Kafka cluster: a broker and a worker SIGKILLed mid-run, nothing lost or duplicated', {
+  skip,
+  timeout: 600_000,
+}, async (t) => {
+  const id = `kcl${process.pid}`;
+  const fault = new ClusterNodeFault(trialTopic(id));
+  const target = chaosTarget('kafka', id, { kafkaUrl: KAFKA_CLUSTER_URL });
+  const r = await runTrial({
+    broker: 'kafka-cluster',
+    target: {
+      ...target,
+      prepare: async (topic, partitions) => {
+        await target.prepare?.(topic, partitions);
+        await admin.connect();
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        for (const p of meta.topics[0].partitions)
+          assert.equal(p.replicas.length, 3, `partition ${p.partitionId} is on all three brokers`);
+      },
+    },
+    seed: 14_100,
+    id,
+    pool,
+    records: 4000,
+    rate: 1000,
+    partitions: 4,
+    rollRows: 300,
+    rollAgeMs: 1000,
+    settleMs: 120_000,
+    server: fault,
+  });
+  t.diagnostic(`${trialLine(r, 0)}; broker killed: node ${fault.killed.join(', ')}`);
+  assert.equal(fault.killed.length, 1, 'one broker was SIGKILLed');
+  assert.deepEqual(
+    r.notes.filter((n) => n.startsWith('broker restart failed')),
+    [],
+  );
+  assert.equal(r.publishFailures, 0, 'every publish was acknowledged (two in-sync replicas remained)');
+  assert.equal(r.check.lost, 0, `nothing lost (e.g. ${r.check.lostSample.join(', ')})`);
+  assert.equal(r.check.duplicateRows, 0, 'nothing written twice');
+  assert.deepEqual(r.check.unreadable, []);
+  assert.equal(r.check.written, r.acked);
+});
