@@ -19,3 +19,19 @@ export function onStopSignal(handler: (signal: NodeJS.Signals) => void): () => v
   process.on('SIGTERM', done);
   return cancel;
 }
+
+/**
+ * Calls `handler` on every SIGINT/SIGTERM with how many came so far: the first asks for a clean stop, a
+ * second one (an impatient user, a supervisor's follow-up) for an abort. Returns a function that stops
+ * listening.
+ */
+export function onStopSignals(handler: (count: number, signal: NodeJS.Signals) => void): () => void {
+  let count = 0;
+  const each = (sig: NodeJS.Signals) => handler(++count, sig);
+  process.on('SIGINT', each);
+  process.on('SIGTERM', each);
+  return () => {
+    process.off('SIGINT', each);
+    process.off('SIGTERM', each);
+  };
+}

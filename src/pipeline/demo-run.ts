@@ -21,6 +21,7 @@ import type { Storage } from '../storage/types.js';
 import { QUEUE_GAME, QUEUE_LOBBY, type SimulatorLogger } from '../transport/index.js';
 import { type LogFn, Worker, type WorkerOptions, type WorkerStats } from '../worker/index.js';
 import { waitForConsumption } from './consumption.js';
+import { prepareOutput } from './output.js';
 import { brokerSimulatorLogger } from './simulator-logger.js';
 
 export interface DemoOptions {
@@ -84,7 +85,12 @@ export class DemoRun {
     const roster = await loadRoster(opts.heroes);
     const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     try {
-      return new DemoRun(opts, broker, await openStorage(opts.outputUrl), roster);
+      const storage = await openStorage(opts.outputUrl);
+      await prepareOutput(storage, opts.log).catch(async (err) => {
+        await storage.close();
+        throw err;
+      });
+      return new DemoRun(opts, broker, storage, roster);
     } catch (err) {
       await broker.close();
       throw err;

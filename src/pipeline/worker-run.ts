@@ -28,6 +28,7 @@ import {
   type WorkerOptions,
   type WorkerStats,
 } from '../worker/index.js';
+import { prepareOutput } from './output.js';
 
 export interface WorkerRunOptions {
   brokerUrl: string;
@@ -92,6 +93,7 @@ export class WorkerRun {
     let storage: Storage | undefined;
     try {
       storage = await openStorage(opts.outputUrl);
+      await prepareOutput(storage, opts.log);
       const offsets = opts.mode === 'batch' ? openOffsetStore(opts.stateUrl ?? opts.redisUrl) : undefined;
       return new WorkerRun(opts, broker, storage, offsets);
     } catch (err) {
@@ -135,6 +137,15 @@ export class WorkerRun {
   stop(): void {
     this.#abort.abort();
     void this.#worker?.stop();
+  }
+
+  /**
+   * Stop now: closes the broker under the worker, so a publish retrying through an outage (a dead letter)
+   * gives up and run() rejects; nothing more is committed, and what was not is read again next time.
+   */
+  abort(): void {
+    this.stop();
+    void this.#broker.close();
   }
 
   /** Runs until stopped, idle or (triggered) out of triggers; closes everything it opened. */

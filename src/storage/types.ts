@@ -23,5 +23,11 @@ export interface Storage {
   read(path: string): Promise<Uint8Array>;
   /** Every object path under a prefix ('' = all), sorted. */
   list(prefix?: string): Promise<string[]>;
+  /**
+   * Optional, for stores where a writer can find out before its first file: fail now (HF_STORAGE_IO,
+   * one line) if nothing can be written here, and clean what crashed writers of this store left behind.
+   * Returns how many leftovers were removed.
+   */
+  prepare?(): Promise<{ removed: number }>;
   close(): Promise<void>;
 }

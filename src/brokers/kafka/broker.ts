@@ -191,7 +191,16 @@ export class KafkaBroker implements Broker {
         if (rejected) throw rejected;
         // kafkajs gives up after its own retries; a restarting broker needs longer. Re-sending a batch the
         // broker may have half-written duplicates, never loses (at-least-once, msg ids tell copies apart).
-        if (this.#closed || Date.now() > deadline) {
+        if (this.#closed) {
+          throw new HeroflowError(
+            'HF_BROKER_CLOSED',
+            `publishing to ${this.url} stopped: the broker was closed`,
+            {
+              cause: err,
+            },
+          );
+        }
+        if (Date.now() > deadline) {
           throw new HeroflowError(
             'HF_BROKER_UNREACHABLE',
             `publishing to ${this.url} failed: ${(err as Error).message}`,

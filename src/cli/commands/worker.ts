@@ -5,7 +5,7 @@ import { WorkerRun } from '../../pipeline/index.js';
 import { createCliLog } from '../log.js';
 import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings, settingSource } from '../options.js';
-import { onStopSignal } from '../signals.js';
+import { onStopSignals } from '../signals.js';
 import { printWorkerSummary } from '../summary.js';
 
 const SETTING_NAMES = [
@@ -75,7 +75,15 @@ export function registerWorker(program: Command): void {
       log,
     });
     const metrics = await maybeServeMetrics(s.metricsPort, s.metricsHost, (r) => run.registerMetrics(r));
-    const cancelSignals = onStopSignal(() => run.stop());
+    const cancelSignals = onStopSignals((count) => {
+      if (count === 1) {
+        log('info', 'stopping: flushing open files and committing (signal again to abort at once)');
+        run.stop();
+      } else {
+        log('warn', 'aborting: what is not yet durable is not committed and will be read again');
+        run.abort();
+      }
+    });
     try {
       const result = await run.run();
       printWorkerSummary(result.stats, result);
