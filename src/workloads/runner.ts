@@ -191,15 +191,13 @@ export class WorkloadRunner {
       }
     }
     await this.#settle(d, ok);
+    // The next message of the key (held since it was dispatched) may run now.
     const next = this.spec.ordered && d.key !== undefined ? this.#lanes.leave(d.key) : undefined;
-    // The next message of the key inherits this one's held slot.
     if (next) void this.#process(next);
-    else {
-      this.#held--;
-      const wake = this.#wake;
-      this.#wake = undefined;
-      wake?.();
-    }
+    this.#held--;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 
   /** One offer at a time per workload (upstream mapAsync(1)(submit)). */

@@ -82,10 +82,15 @@ export class Probe {
   }
 }
 
-export async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+export async function until(
+  cond: () => boolean,
+  what: string,
+  timeoutMs = 60_000,
+  state?: () => string,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${state ? `: ${state()}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
