@@ -176,6 +176,8 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
     const copies = broker.capabilities.groups === 'broadcast' ? Math.max(1, spec.workers) : 1;
     const stalled = await waitCommitted(ctx, spec, workers, published.acked, copies);
     if (stalled) notes.push('the workers stopped before committing every message (see lost)');
+    // The last look at the workers' CPU and memory while they still run.
+    sampler.sample();
     await Promise.all(workers.all.map((w) => w.stop().catch((e: unknown) => notes.push(String(e)))));
     const deliveries = sum(await workers.counts(), 'consumed');
     const oracle = checkDelivery({
