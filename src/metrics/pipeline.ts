@@ -166,6 +166,7 @@ export function registerServerMetrics(
     gamesTimedOut: number;
     attacks: number;
     protocolErrors: number;
+    refused: number;
   },
 ): void {
   const fields = [
@@ -174,6 +175,11 @@ export function registerServerMetrics(
     ['server_games_timed_out_total', 'Lobbies that timed out on this server.', 'gamesTimedOut'],
     ['server_attacks_total', 'Attacks played on this server.', 'attacks'],
     ['server_protocol_errors_total', 'Frames rejected as not following the protocol.', 'protocolErrors'],
+    [
+      'server_refused_total',
+      'Connections closed by a limit (too many open, a login flood, a frame too large).',
+      'refused',
+    ],
   ] as const;
   for (const [name, help, key] of fields) {
     new Counter({

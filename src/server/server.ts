@@ -28,6 +28,7 @@ import {
   PATHS,
   USER_CREATED,
 } from './protocol.js';
+import { RateLimit } from './rate-limit.js';
 import { Room, type RoomHost } from './room.js';
 import { type GameStore, STATUS } from './store/index.js';
 
@@ -45,7 +46,23 @@ export interface GameServerOptions {
   expirySeconds?: number;
   /** Largest PARTICIPANTS accepted (upstream: unbounded; its client asks for 2 or 3). */
   maxParticipants?: number;
+  /** Largest WebSocket message in bytes; a bigger one closes the socket with 1009 (ws's default: 100 MiB). */
+  maxPayloadBytes?: number;
+  /** Open connections at most; one more is closed at once with 1013 (try again later). */
+  maxConnections?: number;
+  /** Logins per second per client address (bursts of twice that); more close the socket with 1008. */
+  loginsPerSecond?: number;
 }
+
+/**
+ * Defaults when a GameServer is built without them (the CLI passes its settings' defaults, the same
+ * values): the server must not fall over when a client misbehaves (issue 14, failure 6).
+ */
+export const SERVER_LIMITS = {
+  maxPayloadBytes: 64 * 1024,
+  maxConnections: 1000,
+  loginsPerSecond: 50,
+} as const;
 
 export interface ServerStats {
   connections: number;
@@ -53,6 +70,8 @@ export interface ServerStats {
   gamesTimedOut: number;
   attacks: number;
   protocolErrors: number;
+  /** Connections closed by a limit (too many open, a login flood, a frame too large). */
+  refused: number;
 }
 
 type Route = keyof typeof PATHS;
@@ -67,8 +86,10 @@ export class GameServer {
   private readonly gameLog: Logger;
   private readonly clientLog: Logger;
   private readonly roomHost: RoomHost;
+  private readonly logins: RateLimit;
   readonly stats: ServerStats = {
     connections: 0,
+    refused: 0,
     gamesStarted: 0,
     gamesTimedOut: 0,
     attacks: 0,
@@ -79,6 +100,7 @@ export class GameServer {
     this.lobbyLog = options.logger.forModule(QUEUE_LOBBY);
     this.gameLog = options.logger.forModule(QUEUE_GAME);
     this.clientLog = options.logger.forModule(QUEUE_CLIENT);
+    this.logins = new RateLimit(options.loginsPerSecond ?? SERVER_LIMITS.loginsPerSecond);
     const serverSleepMs = options.serverSleepMs ?? 200;
     this.roomHost = {
       store: options.store,
@@ -107,9 +129,16 @@ export class GameServer {
     const { host = '127.0.0.1', port = 5678 } = this.options;
     this.clientLog.info({ queue: QUEUE_CLIENT }, 'Starting Web Socket Server');
     await this.options.store.ready?.();
-    const wss = new WebSocketServer({ host, port, perMessageDeflate: false });
+    const wss = new WebSocketServer({
+      host,
+      port,
+      perMessageDeflate: false,
+      maxPayload: this.options.maxPayloadBytes ?? SERVER_LIMITS.maxPayloadBytes,
+    });
     this.wss = wss;
-    wss.on('connection', (ws, req) => this.connection(ws, new URL(req.url ?? '/', 'ws://x').pathname));
+    wss.on('connection', (ws, req) =>
+      this.connection(ws, new URL(req.url ?? '/', 'ws://x').pathname, req.socket.remoteAddress ?? ''),
+    );
     await new Promise<void>((resolve, reject) => {
       wss.once('listening', resolve);
       wss.once('error', reject);
@@ -134,15 +163,27 @@ export class GameServer {
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
 
-  private connection(ws: WebSocket, path: string): void {
+  private connection(ws: WebSocket, path: string, address: string): void {
     const route = ROUTES.get(path);
     if (!route) {
       ws.close(1008, `unknown path ${path.slice(0, 60)}; upstream paths are /api/v1/…`);
       return;
     }
-    this.stats.connections++;
     ws.on('error', () => {});
+    const max = this.options.maxConnections ?? SERVER_LIMITS.maxConnections;
+    // wss.clients already holds this one.
+    if ((this.wss?.clients.size ?? 0) > max)
+      return this.refuse(ws, 1013, `server full (${max} connections); try again later`);
+    this.stats.connections++;
+    // ws closes a frame over maxPayload with 1009 by itself; count it with the other refusals.
+    ws.on('close', (code) => {
+      if (code === 1009) this.stats.refused++;
+    });
     ws.on('message', (data, isBinary) => {
+      // Per message, not per connection: a flood can come over one socket as well as over many.
+      if (route === 'login' && !this.logins.take(address)) {
+        return this.refuse(ws, 1008, 'too many logins from this address; slow down');
+      }
       let message: unknown;
       try {
         message = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
@@ -163,6 +204,11 @@ export class GameServer {
         ws.close(1011, 'internal error; see the server log');
       });
     });
+  }
+
+  private refuse(ws: WebSocket, code: number, reason: string): void {
+    this.stats.refused++;
+    ws.close(code, reason);
   }
 
   private reply(ws: WebSocket, frame: unknown): void {

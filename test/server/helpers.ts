@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openBroker } from '../../src/brokers/index.js';
 import type { Broker, Subscription } from '../../src/brokers/types.js';
-import { ensureHeroes, GameServer, type GameStore, openGameStore } from '../../src/server/index.js';
+import {
+  ensureHeroes,
+  GameServer,
+  type GameServerOptions,
+  type GameStore,
+  openGameStore,
+} from '../../src/server/index.js';
 import { generateRoster, type HeroSpec } from '../../src/simulator/index.js';
 import { createSimulatorLogger, QUEUE_CLIENT, QUEUE_GAME, QUEUE_LOBBY } from '../../src/transport/index.js';
 
@@ -67,6 +73,7 @@ export async function startServer(options: {
   serverSleepMs?: number;
   lobbyTimeoutMs?: number;
   expirySeconds?: number;
+  limits?: Pick<GameServerOptions, 'maxPayloadBytes' | 'maxConnections' | 'loginsPerSecond'>;
 }): Promise<TestServer> {
   const store = await openGameStore(options.state ?? 'memory://');
   await ensureHeroes(store, async () => generateRoster());
@@ -79,6 +86,7 @@ export async function startServer(options: {
     serverSleepMs: options.serverSleepMs ?? 5,
     lobbyTimeoutMs: options.lobbyTimeoutMs ?? 1000,
     expirySeconds: options.expirySeconds,
+    ...options.limits,
   });
   const address = await server.listen();
   return {

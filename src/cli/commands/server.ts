@@ -26,6 +26,9 @@ const SETTING_NAMES = [
   'lobbyTimeout',
   'heroes',
   'redisExpiry',
+  'maxPayload',
+  'maxConnections',
+  'loginRate',
   'metricsPort',
   'metricsHost',
 ] as const;
@@ -51,6 +54,9 @@ export function registerServer(program: Command): void {
         serverSleepMs: s.serverSleep * 1000,
         lobbyTimeoutMs: s.lobbyTimeout * 1000,
         expirySeconds: s.redisExpiry,
+        maxPayloadBytes: s.maxPayload,
+        maxConnections: s.maxConnections,
+        loginsPerSecond: s.loginRate,
       });
       try {
         await server.listen();
