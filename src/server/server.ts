@@ -61,7 +61,7 @@ export interface GameServerOptions {
 export const SERVER_LIMITS = {
   maxPayloadBytes: 64 * 1024,
   maxConnections: 1000,
-  loginsPerSecond: 50,
+  loginsPerSecond: 500,
 } as const;
 
 export interface ServerStats {
