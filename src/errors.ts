@@ -25,13 +25,16 @@ export const ERROR_CODES = {
   HF_MESSAGE_INVALID: 'A message in a stream is malformed (not JSON, missing fields, wrong types).',
   HF_MESSAGE_TOO_LARGE:
     'A message is larger than the broker accepts (Kafka max.message.bytes); it was not published and retrying cannot help.',
-  HF_BROKER_REJECTED: 'The broker refused a publish for good (an invalid record, a forbidden topic); retrying cannot help.',
+  HF_BROKER_REJECTED:
+    'The broker refused a publish for good (an invalid record, a forbidden topic); retrying cannot help.',
   HF_PIPELINE_STALLED:
     'Workers stopped making progress before they consumed everything that was published (a broker gone, a worker stuck).',
   HF_SERVICE_MISSING: 'A test or command needs a server that is not running.',
-  HF_UNEXPECTED: 'Something heroflow did not foresee failed (a bug): the message says what; HEROFLOW_DEBUG=1 shows the stack.',
+  HF_UNEXPECTED:
+    'Something heroflow did not foresee failed (a bug): the message says what; HEROFLOW_DEBUG=1 shows the stack.',
   HF_SUPERHERO_API: 'Pulling heroes from the superhero API failed (network, API_TOKEN, or an error answer).',
-  HF_WORKLOAD_INVALID: 'A workload definition (workloads file or REST body) is malformed or has a limit out of range.',
+  HF_WORKLOAD_INVALID:
+    'A workload definition (workloads file or REST body) is malformed or has a limit out of range.',
   HF_WORKLOAD_QUEUE_FULL: 'The global permit pool refused a task: its queue and its waiting offers are full.',
   HF_QUERY_NO_OUTPUT: 'heroflow query found no Parquet file of the five tables where --out points.',
   HF_QUERY_SQL: 'The SQL given to heroflow query --sql failed in DuckDB (syntax, unknown table or column).',

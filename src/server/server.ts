@@ -172,8 +172,10 @@ export class GameServer {
     ws.on('error', () => {});
     const max = this.options.maxConnections ?? SERVER_LIMITS.maxConnections;
     // wss.clients already holds this one.
-    if ((this.wss?.clients.size ?? 0) > max)
-      return this.refuse(ws, 1013, `server full (${max} connections); try again later`);
+    if ((this.wss?.clients.size ?? 0) > max) {
+      this.refuse(ws, 1013, `server full (${max} connections); try again later`);
+      return;
+    }
     this.stats.connections++;
     // ws closes a frame over maxPayload with 1009 by itself; count it with the other refusals.
     ws.on('close', (code) => {
@@ -182,7 +184,8 @@ export class GameServer {
     ws.on('message', (data, isBinary) => {
       // Per message, not per connection: a flood can come over one socket as well as over many.
       if (route === 'login' && !this.logins.take(address)) {
-        return this.refuse(ws, 1008, 'too many logins from this address; slow down');
+        this.refuse(ws, 1008, 'too many logins from this address; slow down');
+        return;
       }
       let message: unknown;
       try {

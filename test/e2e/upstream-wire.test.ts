@@ -21,7 +21,8 @@ import { allRows } from '../helpers/parquet.js';
 import { SERVICE_URLS, skipUnlessService } from '../helpers/services.js';
 
 const suffix = () => randomBytes(4).toString('hex');
-const START_TASK = '{"TIMESTAMP": "2023-09-01T12:00:00Z", "PAYLOAD": {"GAME_TOKEN": "g", "PARTICIPANTS": ["u"], "PARTICIPANTS_HEROS": {"u": {"id": 7, "attack": 3, "health": 9}}}, "STATUS": {"GAME": "START"}}';
+const START_TASK =
+  '{"TIMESTAMP": "2023-09-01T12:00:00Z", "PAYLOAD": {"GAME_TOKEN": "g", "PARTICIPANTS": ["u"], "PARTICIPANTS_HEROS": {"u": {"id": 7, "attack": 3, "health": 9}}}, "STATUS": {"GAME": "START"}}';
 
 /** Logs `n` Starting Match records to `topic` through the transport's in-thread destination. */
 async function logThrough(url: string, wire: WireFormat, topic: string, n: number): Promise<void> {

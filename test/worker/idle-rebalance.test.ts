@@ -16,8 +16,12 @@ import { SERVICE_URLS, skipUnlessService } from '../helpers/services.js';
 
 const RECORDS = 40_000;
 
-describe('--exit-when-idle across a rebalance (real Kafka)', { skip: await skipUnlessService('kafka') }, () => {
-  it('a second member joining mid-run leaves nothing unread when both idle out', { timeout: 180_000 }, async () => {
+describe('--exit-when-idle across a rebalance (real Kafka)', {
+  skip: await skipUnlessService('kafka'),
+}, () => {
+  it('a second member joining mid-run leaves nothing unread when both idle out', {
+    timeout: 180_000,
+  }, async () => {
     const topic = `idle-rebalance-${randomBytes(4).toString('hex')}`;
     const broker = await openBroker(SERVICE_URLS.kafka);
     await broker.ensureTopics([{ topic, partitions: 4 }]);

@@ -3,9 +3,9 @@
  * One instance per name; every open() of the same name shares it until the last handle closes.
  */
 import { HeroflowError } from '../../errors.js';
-import { MemoryBroker, MemoryInstance } from './broker.js';
 import type { Broker, BrokerOptions } from '../types.js';
 import { redactUrl } from '../util/redact-url.js';
+import { MemoryBroker, MemoryInstance } from './broker.js';
 
 export { MEMORY_CAPABILITIES, MemoryBroker } from './broker.js';
 
