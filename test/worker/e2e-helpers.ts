@@ -10,8 +10,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { openBroker } from '../../src/brokers/registry.js';
+import { brokerKind, openBroker } from '../../src/brokers/registry.js';
 import { HEADER_MSG_ID, type Message } from '../../src/brokers/types.js';
+import { loggerModuleFor } from '../../src/pipeline/index.js';
 import { loadRoster, runTournament, virtualClock } from '../../src/simulator/index.js';
 import { createSimulatorLogger, QUEUE_GAME, QUEUE_LOBBY } from '../../src/transport/index.js';
 
@@ -26,12 +27,6 @@ export interface Published {
   byTopic: Record<string, number>;
   /** The producer's msg id (header heroflow-msg-id) of every record on `lobby` and `game`. */
   ids: Set<string>;
-}
-
-/** Upstream's logger module name for a broker URL (`kafka`, `rabbit`, `nats`, `redis`…), as the demo derives it. */
-export function loggerModuleOf(brokerUrl: string): string {
-  const scheme = brokerUrl.split(':')[0].split('+')[0].toLowerCase();
-  return scheme === 'amqp' || scheme === 'amqps' ? 'rabbit' : scheme;
 }
 
 /**
@@ -64,7 +59,7 @@ export async function publishTournament(
   };
   const clock = virtualClock();
   const logger = createSimulatorLogger({
-    loggerModule: loggerModuleOf(brokerUrl),
+    loggerModule: loggerModuleFor(brokerKind(brokerUrl)),
     broker: target,
     stdout: false,
     clock,
