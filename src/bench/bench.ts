@@ -112,7 +112,7 @@ export function plannedRuns(w: Workload): { before: RunSpec[]; after: RunSpec[] 
     fault,
     workers: fault === 'broadcast-workers' || fault === 'worker-joins' ? 2 : 1,
     // Nobody consumes while late workers are away: publish as fast as the broker takes it.
-    rate: fault === 'late-workers' ? 0 : faultRate,
+    rate: fault === 'late-workers' || fault === 'dead-workers' ? 0 : faultRate,
     count: w.faultMessages,
   }));
   if (w.scalingMessages > 0) {

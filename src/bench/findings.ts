@@ -38,6 +38,19 @@ function faultFinding(r: RunResult): Finding {
   const kind = kindOf(r);
   const topic = r.label;
   switch (r.fault) {
+    case 'dead-workers':
+      if (o.published > 0 && o.lost === o.published)
+        return {
+          topic,
+          kind,
+          text: `keeps nothing while every worker of a group is down: all ${n(o.published)} records lost`,
+        };
+      if (o.lost > 0) return { topic, kind, text: `dead workers: ${delivery(r)}` };
+      return {
+        topic,
+        kind,
+        text: `keeps records while every worker of a group is down: all ${n(o.published)} written (${o.deliveryFactor}× deliveries)`,
+      };
     case 'late-workers':
       if (o.published > 0 && o.lost === o.published)
         return {

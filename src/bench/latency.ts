@@ -31,7 +31,8 @@ export class LatencyRecorder {
   summary(): LatencySummary {
     const h = this.#h;
     // A percentile is its bucket's highest equivalent value, which may lie above the exact maximum.
-    const at = (p: number) => (h.totalCount === 0 ? 0 : Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000);
+    const at = (p: number) =>
+      h.totalCount === 0 ? 0 : Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000;
     return {
       count: h.totalCount,
       p50: at(50),

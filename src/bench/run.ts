@@ -132,7 +132,14 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
       await mw.start();
       fanout = mw;
     }
-    const late = spec.fault === 'late-workers';
+    const late = spec.fault === 'late-workers' || spec.fault === 'dead-workers';
+    if (spec.fault === 'dead-workers') {
+      // The seed's dead workers: the group existed (queues, durable consumers, sessions declared), then
+      // every member went away before the records came.
+      const gone = await workers.start(spec.workers);
+      await Promise.all(gone.map((w) => w.stop()));
+      workers.all.length = 0;
+    }
     const first = spec.fault === 'worker-killed' || spec.fault === 'worker-joins' ? 1 : spec.workers;
     if (!late) await workers.start(first);
     const target = spec.count ?? Math.round((spec.rate * (spec.durationMs ?? 0)) / 1000);
@@ -170,7 +177,7 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
     const published: PublishResult = await publishing;
     await faultDone;
     if (late) {
-      notes.push(`workers started after all ${published.acked} messages were published`);
+      notes.push(`workers (re)started after all ${published.acked} messages were published`);
       await workers.start(spec.workers);
     }
     const copies = broker.capabilities.groups === 'broadcast' ? Math.max(1, spec.workers) : 1;

@@ -42,7 +42,9 @@ export const WORKLOAD_SCHEMA = z
     /** Messages of each fault scenario. */
     faultMessages: positiveInt,
     /** Fault scenarios to run (any of FAULTS). */
-    faults: z.array(z.enum(['late-workers', 'worker-killed', 'worker-joins', 'broadcast-workers'])),
+    faults: z.array(
+      z.enum(['late-workers', 'dead-workers', 'worker-killed', 'worker-joins', 'broadcast-workers']),
+    ),
     /** Runs with 1, 2, 4… workers for the scaling statement ([] skips them). */
     scaling: z.array(positiveInt.max(8)),
     scalingMessages: z.number().int().min(0),
@@ -76,7 +78,7 @@ export const DEFAULT_WORKLOAD: Workload = {
     backlogTolerance: 0.1,
   },
   faultMessages: 10_000,
-  faults: ['late-workers', 'worker-killed', 'worker-joins', 'broadcast-workers'],
+  faults: ['late-workers', 'dead-workers', 'worker-killed', 'worker-joins', 'broadcast-workers'],
   scaling: [1, 2, 4],
   scalingMessages: 10_000,
   rollRows: 10_000,

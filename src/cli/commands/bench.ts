@@ -50,7 +50,10 @@ export function registerBench(program: Command): void {
       '--update-docs <file>',
       "replace the broker table of this Markdown file (e.g. docs/brokers.md) with the report's",
     )
-    .option('--report <file>', 'with --update-docs: take the table from this report.json instead of running')
+    .option(
+      '--report <file>',
+      'with --update-docs: take the table from this report.json (or several, comma-separated) instead of running',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  heroflow bench --brokers kafka://127.0.0.1:9092,redis+streams://127.0.0.1:6379/0 --out ./bench-report\n  heroflow bench --workload tiny.json --update-docs docs/brokers.md\n  heroflow bench --report docs/bench/report.json --update-docs docs/brokers.md\n(docs/bench.md: the phases, the oracle, the workload keys)',
@@ -71,7 +74,11 @@ export function registerBench(program: Command): void {
               '--report only regenerates a table: give --update-docs FILE with it.',
             );
           }
-          await updateDocs(o.updateDocs, await readReport(o.report), o.report);
+          // Several reports (comma-separated) make one table: brokers benched in separate runs.
+          const files = o.report.split(',');
+          const reports = await Promise.all(files.map((f) => readReport(f)));
+          const merged = { ...reports[0], brokers: reports.flatMap((r) => r.brokers) };
+          await updateDocs(o.updateDocs, merged, files.join(', '));
           console.error(`updated ${o.updateDocs} from ${o.report}`);
           return;
         }
