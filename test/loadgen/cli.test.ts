@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openBroker } from '../../src/brokers/index.js';
 import type { Delivery } from '../../src/brokers/types.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { python, skipUnlessPython } from '../helpers/python.js';
 import { SERVICE_URLS, type ServiceName, skipUnlessService } from '../helpers/services.js';
 
@@ -180,6 +180,23 @@ describe('heroflow produce → heroflow consume', () => {
     });
   }
 
+  it("kafka over mutual TLS with seed 003's flags: --ssl-ca, a PKCS#12 --ssl-keystore and its password", async (t) => {
+    const skip = await skipUnlessService('kafka-tls');
+    if (skip) return t.skip(skip);
+    const tls = join(ROOT, '.services/tls');
+    const topic = `experiment-tls-${randomBytes(4).toString('hex')}`;
+    const sslFlags = ['--ssl-ca', join(tls, 'ca.crt'), '--ssl-keystore', join(tls, 'client.p12')];
+    const args = ['produce', '-b', '127.0.0.1:9094', '--topic', topic, ...sslFlags, ...PRODUCE];
+    // The keystore's password is required: without it the file cannot be opened (exit 2, at once).
+    const refused = runCli(args);
+    assert.equal(refused.status, 2, refused.stderr);
+    const produced = runCli([...args, '--ssl-keystore-password', 'heroflow-p12']);
+    assert.equal(produced.status, 0, produced.stderr);
+    assert.doesNotMatch(produced.stderr + produced.stdout, /heroflow-p12/, 'the password is never echoed');
+    const url = `kafka://127.0.0.1:9094?tls=true&ca=${join(tls, 'ca.crt')}&pfx=${join(tls, 'client.p12')}&passphrase=heroflow-p12`;
+    assert.equal((await readRaw(url, topic, EVENTS)).length, EVENTS);
+  });
+
   it("kafka: seed 003's commit demo — a consumer stopped while storing reads that message again in its group", async (t) => {
     const skip = await skipUnlessService('kafka');
     if (skip) return t.skip(skip);
@@ -219,7 +236,8 @@ describe('heroflow produce → heroflow consume', () => {
         /--lower-threshold .*lower ≤ upper/,
       ],
       [['produce', '--config-file', '/nonexistent/3.json'], /--config-file: cannot read/],
-      [['produce', '--ssl-keystore', 'x.p12'], /plaintext only/],
+      [['produce', '-b', '127.0.0.1:9094', '--ssl-keystore', '/nonexistent/x.p12'], /pfx/],
+      [['produce', '--no-ssl', '--ssl-ca', 'ca.crt'], /--no-ssl with --ssl-ca/],
       [['produce', '-b', 'not a list'], /--brokers .*host:port/],
       [['dashboard', '--scrape', 'http://'], /--scrape .*expected comma-separated/],
       [['dashboard', '--token', 'short'], /--token .*16 or more/],

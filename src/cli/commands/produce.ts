@@ -45,6 +45,26 @@ export function brokerUrlFrom(brokers: string | undefined, broker: string): stri
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(brokers) ? brokers : `kafka://${brokers}`;
 }
 
+/**
+ * Upstream's TLS flags (seed 003: `--ssl-ca`, a PKCS#12 `--ssl-keystore` and its password) as the broker
+ * URL's TLS parameters (docs/security.md), so its command lines work unchanged.
+ */
+export function withSslFlags(url: string, flags: SslFlags): string {
+  const params: [string, string][] = [];
+  if (flags.sslCa !== undefined) params.push(['ca', flags.sslCa]);
+  if (flags.sslKeystore !== undefined) params.push(['pfx', flags.sslKeystore]);
+  if (flags.sslKeystorePassword !== undefined) params.push(['passphrase', flags.sslKeystorePassword]);
+  if (params.length === 0) return url;
+  if (flags.ssl === false) {
+    throw new HeroflowError(
+      'HF_CONFIG_INVALID',
+      'Invalid --no-ssl with --ssl-ca/--ssl-keystore/--ssl-keystore-password: expected either plaintext or TLS files, not both.',
+    );
+  }
+  const query = [['tls', 'true'], ...params].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+}
+
 interface SslFlags {
   ssl?: boolean;
   sslCa?: string;
@@ -63,25 +83,19 @@ export function registerProduce(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd
     .option('--keep-metrics', 'keep serving /metrics after the experiments are done, until SIGINT/SIGTERM')
-    .option('--no-ssl', "plaintext to the broker (upstream's flag; heroflow always connects in plaintext)")
     .option(
-      '--ssl-ca <file>',
-      "upstream's CA file for Kafka TLS (not supported: heroflow's Kafka adapter has no TLS)",
+      '--no-ssl',
+      "plaintext to the broker (upstream's flag; plaintext unless the URL or the TLS flags say otherwise)",
     )
-    .option('--ssl-keystore <file>', "upstream's PKCS#12 keystore for Kafka TLS (not supported)")
-    .option('--ssl-keystore-password <password>', "upstream's keystore password (not supported)");
+    .option('--ssl-ca <file>', "upstream's CA file for TLS (the URL's ca=; docs/security.md)")
+    .option('--ssl-keystore <file>', "upstream's PKCS#12 client keystore (the URL's pfx=)")
+    .option(
+      '--ssl-keystore-password <password>',
+      "the keystore's password (the URL's passphrase=; never echoed)",
+    );
   cmd.action(async (flags: SslFlags) => {
     const s = readSettings(cmd, SETTING_NAMES);
-    if (
-      flags.sslCa !== undefined ||
-      flags.sslKeystore !== undefined ||
-      flags.sslKeystorePassword !== undefined
-    ) {
-      throw new HeroflowError(
-        'HF_BROKER_UNSUPPORTED',
-        'Invalid --ssl-ca/--ssl-keystore/--ssl-keystore-password: heroflow connects to brokers in plaintext only; expected none of them (use --no-ssl, or a TLS-terminating proxy).',
-      );
-    }
+    const brokerUrl = withSslFlags(brokerUrlFrom(s.brokers, s.broker), flags);
     if (s.lowerThreshold > s.upperThreshold) {
       throw new HeroflowError(
         'HF_CONFIG_INVALID',
@@ -109,7 +123,6 @@ export function registerProduce(program: Command): void {
     const metrics = registerProducerMetrics(registry);
     const metricsServer = await serveMetrics(registry, { host: s.metricsHost, port: s.producerMetricsPort });
     console.error(`metrics on ${metricsServer.url}`);
-    const brokerUrl = brokerUrlFrom(s.brokers, s.broker);
     let broker: Awaited<ReturnType<typeof openBroker>> | undefined;
     const abort = new AbortController();
     const stop = () => abort.abort();
