@@ -6,8 +6,12 @@
  *   - buffer_meta (one row per consumed record) goes to the bench oracle (src/bench/oracle.ts) with the
  *     publisher's ledger: `lost` = acknowledged by the broker, in no file; `duplicateRows` = a msg_id
  *     written more than once; `unexpected` = a msg_id this run never had acknowledged;
- *   - the other tables with a msg_id column: a msg_id in two files of the same table is a duplicate too
- *     (a lobby record has several rows, so rows are not compared one by one, files are).
+ *     A duplicate is then told apart by its position (topic, partition, offset): the same position written
+ *     twice is the pipeline's doing (`rewritten`); one msg_id at two positions means the broker stored the
+ *     record twice (`storedTwice`: a publish re-sent after a connection dropped), which no reader can undo
+ *     by position;
+ *   - the other tables with a msg_id column: a msg_id in two files of the same table (`tableDuplicates`;
+ *     a lobby record has several rows, so files are compared, not rows).
  * It reads the directory as it is, so a test can plant a loss (delete a file) or a duplicate (copy one)
  * and see it reported.
  */
@@ -35,8 +39,14 @@ export interface CheckReport {
   written: number;
   lost: number;
   lostSample: string[];
-  /** buffer_meta rows whose msg_id was already written, plus rows of other tables repeated in another file. */
+  /** buffer_meta rows whose msg_id was already written (= rewritten + storedTwice). */
   duplicateRows: number;
+  /** Of those: the same broker position written again. */
+  rewritten: number;
+  /** Of those: the same msg_id at another position (the broker held the record twice). */
+  storedTwice: number;
+  /** Rows of the other tables whose msg_id is in another file of the same table. */
+  tableDuplicates: number;
   unexpected: number;
   unreadable: { path: string; error: string }[];
   strayTemp: string[];
@@ -66,6 +76,8 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
   // table → msg_id → the file it was first seen in.
   const firstFile = new Map<string, Map<string, string>>();
   let otherDuplicates = 0;
+  // msg_id → the positions it was written at (and how many rows).
+  const positions = new Map<string, { at: Set<string>; rows: number }>();
   for (const rel of parquet) {
     const full = path.join(input.outDir, rel);
     let rows: Record<string, unknown>[];
@@ -80,6 +92,13 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
     }
     const table = tableOf(rel);
     if (table === 'buffer_meta') {
+      for (const r of rows) {
+        const id = String(r.msg_id);
+        const p = positions.get(id) ?? { at: new Set<string>(), rows: 0 };
+        positions.set(id, p);
+        p.at.add(`${r.topic}/${r.partition}/${r.offset}`);
+        p.rows++;
+      }
       bufferFiles.push({
         path: rel,
         mtimeMs,
@@ -105,13 +124,22 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
     files: bufferFiles,
     deliveries: 0,
   });
+  let rewritten = 0;
+  let storedTwice = 0;
+  for (const p of positions.values()) {
+    rewritten += p.rows - p.at.size;
+    storedTwice += p.at.size - 1;
+  }
   return {
     files: parquet.length,
     published: verdict.published,
     written: verdict.written,
     lost: verdict.lost,
     lostSample: verdict.lostSample,
-    duplicateRows: verdict.duplicateRows + otherDuplicates,
+    duplicateRows: verdict.duplicateRows,
+    rewritten,
+    storedTwice,
+    tableDuplicates: otherDuplicates,
     unexpected: verdict.unexpected,
     unreadable,
     strayTemp,
