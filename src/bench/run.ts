@@ -83,14 +83,15 @@ class WorkerSet {
     private readonly sampler: ResourceSampler,
   ) {}
 
-  async start(count: number, id?: string): Promise<BenchWorker[]> {
+  /** `ids`: the members to start again under their old names (a restart keeps the worker id, as a deployment does). */
+  async start(count: number, ids?: string[]): Promise<BenchWorker[]> {
     const w = this.ctx.workload;
-    const started = Array.from({ length: count }, () =>
+    const started = Array.from({ length: count }, (_, i) =>
       startWorker({
         brokerUrl: this.ctx.url,
         topic: this.topic,
         group: this.group,
-        id: id ?? `${this.group}-w${this.#n++}`,
+        id: ids?.[i] ?? `${this.group}-w${this.#n++}`,
         outDir: this.outDir,
         rollRows: w.rollRows,
         rollAgeMs: w.rollAgeMs,
@@ -133,12 +134,14 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
       fanout = mw;
     }
     const late = spec.fault === 'late-workers' || spec.fault === 'dead-workers';
+    let restartIds: string[] | undefined;
     if (spec.fault === 'dead-workers') {
       // The seed's dead workers: the group existed (queues, durable consumers, sessions declared), then
       // every member went away before the records came.
       const gone = await workers.start(spec.workers);
       await Promise.all(gone.map((w) => w.stop()));
       workers.all.length = 0;
+      restartIds = gone.map((w) => w.id);
     }
     const first = spec.fault === 'worker-killed' || spec.fault === 'worker-joins' ? 1 : spec.workers;
     if (!late) await workers.start(first);
@@ -178,7 +181,7 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
     await faultDone;
     if (late) {
       notes.push(`workers (re)started after all ${published.acked} messages were published`);
-      await workers.start(spec.workers);
+      await workers.start(spec.workers, restartIds);
     }
     const copies = broker.capabilities.groups === 'broadcast' ? Math.max(1, spec.workers) : 1;
     const stalled = await waitCommitted(ctx, spec, workers, published.acked, copies);
@@ -237,7 +240,8 @@ async function injectFault(fault: FaultName, workers: WorkerSet, notes: string[]
     }
     await victim.kill();
     notes.push(`worker ${victim.id} SIGKILLed at half of the messages and restarted`);
-    await workers.start(1, `${victim.id}-restarted`);
+    // Same worker id: MQTT keeps a session's messages for its client id, as a deployment restarts it.
+    await workers.start(1, [victim.id]);
   } else if (fault === 'worker-joins') {
     await workers.start(1);
     notes.push('a second worker joined at half of the messages');

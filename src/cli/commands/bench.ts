@@ -77,7 +77,12 @@ export function registerBench(program: Command): void {
           // Several reports (comma-separated) make one table: brokers benched in separate runs.
           const files = o.report.split(',');
           const reports = await Promise.all(files.map((f) => readReport(f)));
-          const merged = { ...reports[0], brokers: reports.flatMap((r) => r.brokers) };
+          const faults = [...new Set(reports.flatMap((r) => r.workload.faults))];
+          const merged = {
+            ...reports[0],
+            workload: { ...reports[0].workload, faults },
+            brokers: reports.flatMap((r) => r.brokers),
+          };
           await updateDocs(o.updateDocs, merged, files.join(', '));
           console.error(`updated ${o.updateDocs} from ${o.report}`);
           return;
