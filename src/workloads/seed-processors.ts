@@ -2,10 +2,13 @@
  * The seed's example processors (`SimpleMessageProcessor`, `MapMessageProcessor`,
  * `OrderedMessageProcessor`): payload `{"name": …, "numPublishes": n}`; log `"<workload>: <name> publish
  * #<n>"`, sleep, fail 1 in N at random (`"Simulating failure for message: …"`), else publish the payload
- * again with n + 1 to the same topic and key — an endless loop, as upstream. Every `reportEveryMs` it logs
- * how many are in progress (per key for ordered workloads). `close()` waits for republishes in flight:
+ * again with n + 1 to the same topic and key — an endless loop, as upstream. With `recordTo`, each success
+ * is appended to a file (synchronously: the line is in the kernel before the ack, so a SIGKILL after it
+ * cannot lose it). Every `reportEveryMs` it logs how many are in progress (per key for ordered
+ * workloads). `close()` waits for republishes in flight:
  * the "close producers" step of the shutdown.
  */
+import { appendFileSync } from 'node:fs';
 import type { Broker, Delivery } from '../brokers/types.js';
 import type { LogFn, Processor } from './runner.js';
 import type { ProcessorSettings, WorkloadSpec } from './spec.js';
@@ -90,6 +93,7 @@ export function createSeedProcessors(opts: {
               pending.delete(sent);
             }
           }
+          if (s.recordTo) appendFileSync(s.recordTo, `${spec.name} ${p.name} #${p.numPublishes}\n`);
         } finally {
           bump(k, -1);
         }

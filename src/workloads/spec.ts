@@ -19,6 +19,11 @@ export const processorSettingsSchema = z
     failureRate: z.number().min(0).max(1).default(0),
     /** Publish the payload again with `numPublishes + 1` to the same topic and key (the endless loop). */
     republish: z.boolean().default(true),
+    /**
+     * Append `<workload> <name> #<numPublishes>` as a line to this file once a task succeeded (before its
+     * ack): what a restart test reads to prove no message was lost (a line survives SIGKILL of the process).
+     */
+    recordTo: z.string().min(1).optional(),
   })
   .strict();
 
