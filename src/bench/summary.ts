@@ -77,7 +77,8 @@ export function brokerTable(report: BenchReport): string {
     return [
       `\`${l.broker}\``,
       num(l.publishRate),
-      num(l.sustainableRate),
+      // 0 = even the first step failed: the limit is below it, not 0.
+      l.sustainableRate === 0 ? `< ${num(report.workload.maxRate.startRate)}` : num(l.sustainableRate),
       num(l.endToEndRate),
       ms(l.publishP99),
       `${ms(l.e2eP50)} / ${ms(l.e2eP99)}`,
