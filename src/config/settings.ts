@@ -128,6 +128,14 @@ export const SETTINGS = {
     schema: oneOf(['heroflow', 'upstream'] as const),
     default: 'heroflow' as const,
   },
+  keyBy: {
+    flag: '--key-by <what>',
+    env: 'HEROFLOW_KEY_BY',
+    help: "message key of transported records: 'game' keys each record by its GAME_TOKEN, so a game's records share a partition (Kafka) or key lane and keep their order there; 'none' leaves them unkeyed, as upstream",
+    allowed: 'none or game',
+    schema: oneOf(['none', 'game'] as const),
+    default: 'none' as const,
+  },
   logLevel: {
     flag: '--log-level <level>',
     env: 'LOG_LEVEL',

@@ -18,7 +18,7 @@ import {
 } from '../simulator/index.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
-import { QUEUE_GAME, QUEUE_LOBBY, type SimulatorLogger } from '../transport/index.js';
+import { type KeyBy, QUEUE_GAME, QUEUE_LOBBY, type SimulatorLogger } from '../transport/index.js';
 import { type LogFn, Worker, type WorkerOptions, type WorkerStats } from '../worker/index.js';
 import { waitForConsumption } from './consumption.js';
 import { prepareOutput } from './output.js';
@@ -38,6 +38,8 @@ export interface DemoOptions {
   logLevel: string;
   /** How messages look on the broker (BrokerOptions.wire); default `heroflow`. */
   wire?: WireFormat;
+  /** Message keys of the transported records (`--key-by`); default `none`. */
+  keyBy?: KeyBy;
   roll: RollPolicy;
   /** Shared by all the workers. */
   memoryBudgetBytes: number;
@@ -200,6 +202,7 @@ export class DemoRun {
       logLevel: o.logLevel,
       clock,
       wire: o.wire,
+      keyBy: o.keyBy,
     });
     this.#logger = logger;
     const tournament = await runTournament({

@@ -5,6 +5,7 @@
 import { type Broker, type BrokerKind, brokerKind, openBroker, type WireFormat } from '../brokers/index.js';
 import {
   createSimulatorLogger,
+  type KeyBy,
   type SimulatorLogger,
   type SimulatorLoggerOptions,
 } from '../transport/index.js';
@@ -25,17 +26,18 @@ export async function openSimulatorLogger(s: {
   loggerModule?: string;
   logLevel: string;
   wire?: WireFormat;
+  keyBy?: KeyBy;
 }): Promise<{ logger: SimulatorLogger; broker?: Broker }> {
   const kind = brokerKind(s.broker);
   const loggerModule = s.loggerModule ?? (kind === 'memory' ? 'default' : loggerModuleFor(kind));
   const level = s.logLevel.toUpperCase();
   if (loggerModule === 'default') return { logger: createSimulatorLogger({ loggerModule, level }) };
-  const wire = s.wire;
+  const { wire, keyBy } = s;
   if (kind === 'memory') {
     const broker = await openBroker(s.broker, { wire });
-    return { logger: createSimulatorLogger({ loggerModule, level, broker, wire }), broker };
+    return { logger: createSimulatorLogger({ loggerModule, level, broker, wire, keyBy }), broker };
   }
-  return { logger: createSimulatorLogger({ loggerModule, level, brokerUrl: s.broker, wire }) };
+  return { logger: createSimulatorLogger({ loggerModule, level, brokerUrl: s.broker, wire, keyBy }) };
 }
 
 /** A logger publishing through a broker this process already has open (the demo). */
@@ -46,6 +48,7 @@ export function brokerSimulatorLogger(
     logLevel: string;
     clock?: SimulatorLoggerOptions['clock'];
     wire?: WireFormat;
+    keyBy?: KeyBy;
   },
 ): SimulatorLogger {
   return createSimulatorLogger({
@@ -55,5 +58,6 @@ export function brokerSimulatorLogger(
     stdout: false,
     clock: s.clock,
     wire: s.wire,
+    keyBy: s.keyBy,
   });
 }

@@ -7,12 +7,15 @@ import type { Message, WireFormat } from '../brokers/types.js';
 import { type BatchOptions, BatchPublisher, type PublishTarget } from './batch-publisher.js';
 import type { PinoRecord } from './envelope.js';
 import { mayCarryQueue, recordToMessage } from './message.js';
+import type { KeyBy } from './message-key.js';
 
 export interface BrokerDestinationOptions extends BatchOptions {
   /** Also close the broker on `close()` (when the destination owns it). Default false. */
   closeBroker?: boolean;
   /** How messages look on the broker (BrokerOptions.wire); default `heroflow`. */
   wire?: WireFormat;
+  /** Message keys (message-key.ts); default `none`. */
+  keyBy?: KeyBy;
 }
 
 export interface BrokerDestination {
@@ -37,7 +40,11 @@ export function createBrokerDestination(
   return {
     write(line) {
       if (!mayCarryQueue(line)) return true;
-      const message: Message | undefined = recordToMessage(JSON.parse(line) as PinoRecord, options.wire);
+      const message: Message | undefined = recordToMessage(
+        JSON.parse(line) as PinoRecord,
+        options.wire,
+        options.keyBy,
+      );
       if (message) publisher.add(message);
       return true;
     },

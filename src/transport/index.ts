@@ -19,5 +19,6 @@ export {
   UPSTREAM_QUEUES,
 } from './logger-names.js';
 export { recordToMessage } from './message.js';
+export { gameTokenOf, KEY_BY, type KeyBy } from './message-key.js';
 export { pyJsonDumps } from './py-json.js';
 export { createStdoutDestination, formatUpstreamLine, pythonAsctime } from './stdout.js';

@@ -16,6 +16,7 @@ import { ERROR_CODES, type ErrorCode, HeroflowError } from '../errors.js';
 import type { BatchOptions, PublishTarget } from './batch-publisher.js';
 import { createBrokerDestination } from './destination.js';
 import { DEFAULT_LOGGER_MODULE, type ModuleLoggers, moduleLoggers, UPSTREAM_QUEUES } from './logger-names.js';
+import type { KeyBy } from './message-key.js';
 import { createStdoutDestination, type StdoutFormat } from './stdout.js';
 
 export interface SimulatorLoggerOptions {
@@ -29,6 +30,8 @@ export interface SimulatorLoggerOptions {
   brokerUrl?: string;
   /** How messages look on the broker (BrokerOptions.wire); default `heroflow`. */
   wire?: WireFormat;
+  /** `game`: key records by GAME_TOKEN (a game's records on one partition, in order); default `none`. */
+  keyBy?: KeyBy;
   /** Console output: true (process.stdout, default), false, or a stream. */
   stdout?: boolean | { write(text: string): unknown };
   stdoutFormat?: StdoutFormat;
@@ -99,7 +102,11 @@ export function createSimulatorLogger(options: SimulatorLoggerOptions = {}): Sim
   if (loggerModule !== DEFAULT_LOGGER_MODULE) {
     if (options.broker) {
       mode = 'in-thread';
-      const destination = createBrokerDestination(options.broker, { ...options.batch, wire: options.wire });
+      const destination = createBrokerDestination(options.broker, {
+        ...options.batch,
+        wire: options.wire,
+        keyBy: options.keyBy,
+      });
       streams.push({ level: level as pino.Level, stream: destination });
       counts = destination.counts;
       flush = () => destination.flush();
@@ -118,6 +125,7 @@ export function createSimulatorLogger(options: SimulatorLoggerOptions = {}): Sim
         options.workerTarget ?? defaultWorkerTarget(),
         options.batch,
         options.wire ?? 'heroflow',
+        options.keyBy ?? 'none',
       );
       streams.push({ level: level as pino.Level, stream: worker.stream });
       counts = worker.counts;
@@ -165,7 +173,13 @@ function fromWorker(err: Error): HeroflowError {
   });
 }
 
-function startWorker(brokerUrl: string, target: string, batch: BatchOptions | undefined, wire: WireFormat) {
+function startWorker(
+  brokerUrl: string,
+  target: string,
+  batch: BatchOptions | undefined,
+  wire: WireFormat,
+  keyBy: KeyBy,
+) {
   if (!existsSync(target)) {
     throw new HeroflowError(
       'HF_CONFIG_INVALID',
@@ -175,7 +189,7 @@ function startWorker(brokerUrl: string, target: string, batch: BatchOptions | un
   const topics = [...UPSTREAM_QUEUES];
   const counters = new SharedArrayBuffer(4 * (topics.length + 1));
   const slots = new Int32Array(counters);
-  const stream = pino.transport({ target, options: { brokerUrl, wire, batch, counters, topics } });
+  const stream = pino.transport({ target, options: { brokerUrl, wire, keyBy, batch, counters, topics } });
   let failure: Error | undefined;
   let closed = false;
   stream.on('error', (err: Error) => {

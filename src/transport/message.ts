@@ -10,16 +10,27 @@
 import { randomUUID } from 'node:crypto';
 import { HEADER_MSG_ID, type Message, type WireFormat } from '../brokers/types.js';
 import { type PinoRecord, toEnvelope } from './envelope.js';
+import { type KeyBy, messageKey } from './message-key.js';
 import { pyJsonObject } from './py-json.js';
 
-/** On the upstream wire (WireFormat) no header is sent: upstream's consumers choke on them. */
-export function recordToMessage(record: PinoRecord, wire: WireFormat = 'heroflow'): Message | undefined {
+/**
+ * On the upstream wire (WireFormat) no header is sent: upstream's consumers choke on them. `keyBy: 'game'`
+ * keys a game's records by its GAME_TOKEN (message-key.ts); a key is not a header, upstream's consumers
+ * ignore it.
+ */
+export function recordToMessage(
+  record: PinoRecord,
+  wire: WireFormat = 'heroflow',
+  keyBy: KeyBy = 'none',
+): Message | undefined {
   const topic = record.queue;
   if (typeof topic !== 'string' || topic === '') return undefined;
   const value = Buffer.from(pyJsonObject(toEnvelope(record) as unknown as Record<string, unknown>), 'utf8');
-  return wire === 'upstream'
-    ? { topic, value }
-    : { topic, value, headers: { [HEADER_MSG_ID]: randomUUID() } };
+  const key = messageKey(record.task, keyBy);
+  const message: Message =
+    wire === 'upstream' ? { topic, value } : { topic, value, headers: { [HEADER_MSG_ID]: randomUUID() } };
+  if (key !== undefined) message.key = key;
+  return message;
 }
 
 /** Cheap pre-check on a serialized pino line, so that records without a queue are never parsed. */

@@ -14,12 +14,15 @@ import { type BatchOptions, BatchPublisher, type PublishTarget } from './batch-p
 import type { PinoRecord } from './envelope.js';
 import { openFileSink } from './file-sink.js';
 import { recordToMessage } from './message.js';
+import type { KeyBy } from './message-key.js';
 
 export interface WorkerTransportOptions {
   /** A broker URL (`redis://…`, `kafka://…`, …) or `file:///path.jsonl` for the debug sink. */
   brokerUrl: string;
   /** How messages look on the broker (BrokerOptions.wire). */
   wire?: WireFormat;
+  /** Message keys (message-key.ts); default `none`. */
+  keyBy?: KeyBy;
   batch?: BatchOptions;
   counters?: SharedArrayBuffer;
   topics?: string[];
@@ -62,7 +65,7 @@ export default async function heroflowTransport(options: WorkerTransportOptions)
   return build(
     async (source: AsyncIterable<PinoRecord>) => {
       for await (const record of source) {
-        const message = recordToMessage(record, wire);
+        const message = recordToMessage(record, wire, options.keyBy);
         if (!message) continue;
         publisher.add(message);
         if (publisher.needsDrain) await publisher.drain();

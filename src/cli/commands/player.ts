@@ -14,6 +14,7 @@ const SETTING_NAMES = [
   'broker',
   'loggerModule',
   'wire',
+  'keyBy',
   'logLevel',
 ] as const;
 

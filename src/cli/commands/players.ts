@@ -17,6 +17,7 @@ const SETTING_NAMES = [
   'broker',
   'loggerModule',
   'wire',
+  'keyBy',
   'logLevel',
 ] as const;
 

@@ -21,6 +21,7 @@ const SETTING_NAMES = [
   'broker',
   'loggerModule',
   'wire',
+  'keyBy',
   'logLevel',
   'serverSleep',
   'lobbyTimeout',
