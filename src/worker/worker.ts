@@ -292,6 +292,8 @@ export class Worker {
   private async onRevoke(tps: TopicPartition[]): Promise<void> {
     // Until the next assignment, having nothing to read means waiting for the group, not being done.
     if (!this.stopping) this.revokedAt = Date.now();
+    // Another member reads these next: what this one read of them says nothing once they come back.
+    for (const tp of tps) this.lastRead.get(tp.topic)?.delete(tp.partition);
     const revoked = new Set(tps.map(tpKey));
     const owned = (tp: TopicPartition) => revoked.has(tpKey(tp));
     this.opts.limit?.revoke(tps);
