@@ -209,6 +209,11 @@ export interface Broker {
    * triggered batch reads up to the ends captured when its trigger arrived; without them it ends when idle.
    */
   watermarks?(topic: string): Promise<PartitionWatermarks[]>;
+  /**
+   * Optional, with `watermarks`: the offset a group has committed per partition of a topic (the next one it
+   * reads), for partitions with a commit. With both, a member can tell it has read its partitions to the end.
+   */
+  groupOffsets?(group: string, topic: string): Promise<Map<number, bigint>>;
   /** Close every subscription and connection. Idempotent. */
   close(): Promise<void>;
 }

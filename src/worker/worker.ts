@@ -349,11 +349,17 @@ export class Worker {
     if (!broker.watermarks || owned.length === 0) return undefined;
     for (const topic of new Set(owned.map((tp) => tp.topic))) {
       const ends = await broker.watermarks(topic).catch(() => []);
+      // Where the group is: a partition assigned a moment ago has no read of this member's yet.
+      const committed = await broker.groupOffsets?.(this.opts.group, topic).catch(() => undefined);
       for (const { partition, high } of ends) {
         if (!owned.some((tp) => tp.topic === topic && tp.partition === partition)) continue;
         const last = this.lastRead.get(topic)?.get(partition);
-        if (last !== undefined && last + 1n < high)
+        const read = last === undefined ? undefined : last + 1n;
+        const group = committed?.get(partition);
+        const position = read === undefined ? group : group === undefined || read > group ? read : group;
+        if (position !== undefined && position < high) {
           return `${partitionKey(topic, partition)} has unread records`;
+        }
       }
     }
     return undefined;

@@ -122,6 +122,17 @@ export class KafkaBroker implements Broker {
     return parts.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
   }
 
+  async groupOffsets(group: string, topic: string): Promise<Map<number, bigint>> {
+    this.#check();
+    const [offsets] = await this.#admin.fetchOffsets({ groupId: group, topics: [topic] });
+    // -1: nothing committed yet for that partition.
+    return new Map(
+      (offsets?.partitions ?? [])
+        .filter((p) => Number(p.offset) >= 0)
+        .map((p) => [p.partition, BigInt(p.offset)] as const),
+    );
+  }
+
   partitionsFor(topic: string): number {
     return (
       this.options.partitions?.[topic] ?? UPSTREAM_PARTITIONS[topic] ?? this.options.defaultPartitions ?? 1
