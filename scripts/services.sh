@@ -7,7 +7,8 @@
 #
 # Names: redis redis-tls rabbitmq rabbitmq-tls nats nats-tls nats-token mosquitto mosquitto-tls kafka
 # kafka-tls moto azurite fakegcs (default: all, in that order; the -tls/-token ones: docs/security.md),
-# and kafka-cluster (3 Kafka brokers, only when named: test/chaos/kafka-cluster.test.ts, docs/reliability.md).
+# and, only when named: kafka-cluster (3 Kafka brokers: test/chaos/kafka-cluster.test.ts, docs/reliability.md)
+# and pulsar (standalone broker, one ~450 MB JVM: docs/pulsar.md).
 # Each name dispatches to scripts/services/<name>.sh, which also runs on its own.
 # `up` installs the missing packages of all named services in one apt-get run, launches
 # every server, then waits for each, so the slow ones (RabbitMQ, Kafka) boot in parallel.
@@ -20,8 +21,8 @@ SERVICE=services
 source "$HERE/services/lib.sh"
 
 ALL=(redis redis-tls rabbitmq rabbitmq-tls nats nats-tls nats-token mosquitto mosquitto-tls kafka kafka-tls moto azurite fakegcs)
-# Started only when named (three JVMs); a plain status/down covers them too.
-OPTIONAL=(kafka-cluster)
+# Started only when named (JVMs: three Kafka brokers, one Pulsar); a plain status/down covers them too.
+OPTIONAL=(kafka-cluster pulsar)
 
 usage() {
   echo "usage: $0 up|down|status [${ALL[*]}]" >&2
