@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { after } from 'node:test';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { brokerKind, openBroker } from '../../src/brokers/registry.js';
@@ -85,11 +86,19 @@ export interface Proc {
   exit: Promise<number | null>;
 }
 
+/** Children still running; a test that timed out leaves its workers behind, and they would hold the file open. */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function heroflow(args: string[], env: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const p: Proc = { child, stdout: '', stderr: '', exit: Promise.resolve(null) };
   child.stdout?.on('data', (b) => {
     p.stdout += b;
