@@ -30,7 +30,7 @@ async function roundTrip(open: () => OffsetStore): Promise<void> {
   });
   assert.deepEqual(await reopened.load(other), { counts: { '0': 1 }, lastOffset: { '0': 0n } });
   await reopened.close();
-  await assert.rejects(reopened.load(topic), (err) => isHeroflowError(err, 'HF_BROKER_CLOSED'));
+  await assert.rejects(reopened.load(topic), (err) => isHeroflowError(err, 'HF_CLOSED'));
 }
 
 test('memory:// stores opened with one URL share their state', () => {
