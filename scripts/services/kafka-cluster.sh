@@ -87,6 +87,12 @@ format_storage() {
 
 start_node() {
   local n=$1 heap
+  # A node still running (or its port still held) is left alone: a second JVM would die on the port
+  # and leave the PID file pointing at itself.
+  if read_pid "$(node_name "$n")" >/dev/null || port_open "$(broker_port "$n")"; then
+    say "node $n already runs on $HOST:$(broker_port "$n")"
+    return 0
+  fi
   mkdir -p "$DIR/node$n/data"
   write_props "$n"
   format_storage "$n"
@@ -110,20 +116,19 @@ svc_ready() {
   for n in "${NODES[@]}"; do grep -q "broker $n at $HOST:$(broker_port "$n")" <<<"$meta" || return 1; done
 }
 
+# All three at once, SIGKILL after 15 s: once two have gone, the last node has no quorum and its
+# controlled shutdown would wait forever (a test cluster; what it acknowledged is on disk).
 svc_stop() {
   local n
-  for n in "${NODES[@]}"; do stop_pid "$(node_name "$n")" 60 || true; done
+  for n in "${NODES[@]}"; do stop_pid "$(node_name "$n")" 15 & done
+  wait || true
 }
 
 if [[ ${1:-} == start-node ]]; then
   n=${2:-}
   [[ $n =~ ^[123]$ ]] || die "start-node needs a node number: 1, 2 or 3"
-  if read_pid "$(node_name "$n")" >/dev/null; then
-    say "node $n already runs"
-  else
-    start_node "$n"
-    say "node $n launched (pid $(read_pid "$(node_name "$n")" || echo '?'))"
-  fi
+  start_node "$n"
+  say "node $n: pid $(read_pid "$(node_name "$n")" || echo '?')"
   wait_ready
   exit 0
 fi
