@@ -158,7 +158,9 @@ export class KafkaBroker implements Broker {
   async #create(spec: TopicSpec): Promise<void> {
     try {
       await this.#admin.createTopics({
-        topics: [{ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: 1 }],
+        // No replication factor: the cluster's default.replication.factor decides (1 on a single broker,
+        // 3 on scripts/services.sh's kafka-cluster); hard-coding 1 left every partition on one broker.
+        topics: [{ topic: spec.topic, numPartitions: spec.partitions }],
         waitForLeaders: true,
       });
     } catch (err) {
