@@ -339,9 +339,9 @@ export class Worker {
   private async stillReading(): Promise<string | undefined> {
     const broker = this.opts.broker;
     const owned = this.sub?.assignment() ?? [];
+    if (!this.live && Date.now() - this.created < REBALANCE_WAIT_MS) return 'joining the group';
     // Eager groups (Kafka) take everything back and assign again; cooperative ones (memory) only move
     // partitions, and a member left with none may get nothing more, so the wait is bounded.
-    if (!this.live && Date.now() - this.created < REBALANCE_WAIT_MS) return 'joining the group';
     const revoked = this.revokedAt;
     if (revoked !== undefined && owned.length === 0 && Date.now() - revoked < REBALANCE_WAIT_MS) {
       return 'a rebalance is under way';
