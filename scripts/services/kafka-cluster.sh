@@ -75,7 +75,7 @@ format_storage() {
   local n=$1 cid
   [[ -f "$DIR/node$n/data/meta.properties" ]] && return 0
   if [[ ! -s "$DIR/cluster.id" ]]; then
-    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$DIR/cluster.id"
+    kafka_cluster_id >"$DIR/cluster.id"
   fi
   cid=$(<"$DIR/cluster.id")
   if ! "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$LIBS/*" kafka.tools.StorageTool \

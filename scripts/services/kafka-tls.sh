@@ -66,7 +66,7 @@ PROPS
 format_storage() {
   [[ -f "$DIR/data/meta.properties" ]] && return 0
   local cid
-  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  cid=$(kafka_cluster_id)
   if ! "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$LIBS/*" kafka.tools.StorageTool \
     format -t "$cid" -c "$PROPS" --standalone \
     --add-scram "SCRAM-SHA-256=[name=$TEST_USER,password=$TEST_PASS]" \

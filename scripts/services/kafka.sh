@@ -157,7 +157,7 @@ format_storage() {
     cid=$(<"$DIR/cluster.id")
   else
     # A Kafka UUID: 16 random bytes, URL-safe base64 without padding (what `random-uuid` prints).
-    cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    cid=$(kafka_cluster_id)
     printf '%s\n' "$cid" >"$DIR/cluster.id"
   fi
   args=(format -t "$cid" -c "$PROPS")

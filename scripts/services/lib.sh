@@ -327,3 +327,9 @@ ensure_certs() {
 # Test credentials of the auth-enabled services (tests use the same defaults; nothing secret).
 TEST_USER=heroflow
 TEST_PASS=heroflow-secret
+
+# A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid`
+# prints), never starting with '-': the storage tool would read such an id as an option and refuse it.
+kafka_cluster_id() {
+  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | sed 's/^-/A/'
+}
