@@ -7,7 +7,7 @@
 # Replication: default.replication.factor=3 and min.insync.replicas=2 (the offsets topic too), so an
 # acks=all write (what the adapter sends) is on two brokers before it is acknowledged. Topics heroflow
 # creates itself get replication factor 1 (the adapter asks for 1): create them with 3 beforehand.
-# Heap per node: HEROFLOW_KAFKA_CLUSTER_HEAP (default -Xms128m -Xmx256m; three JVMs beside the rest).
+# Heap per node: HEROFLOW_KAFKA_CLUSTER_HEAP (default -Xms128m -Xmx384m; three JVMs beside the rest).
 # State .services/kafka-cluster/node<N>/, logs .services/kafka-cluster[-2|-3].log, PID files likewise
 # (node 1 is the service's own PID file).
 #
@@ -67,6 +67,9 @@ share.coordinator.state.topic.min.isr=2
 group.initial.rebalance.delay.ms=0
 # a dead broker leaves the ISR after this long (default 30 s)
 replica.lag.time.max.ms=10000
+# The log cleaner takes its dedupe buffer (128 MiB by default) from the heap when it starts: with a small
+# heap a node died of OutOfMemoryError right after registering (fresh-clone CI run, 2026-12-02).
+log.cleaner.dedupe.buffer.size=16777216
 PROPS
 }
 
@@ -96,7 +99,7 @@ start_node() {
   mkdir -p "$DIR/node$n/data"
   write_props "$n"
   format_storage "$n"
-  read -r -a heap <<<"${HEROFLOW_KAFKA_CLUSTER_HEAP:--Xms128m -Xmx256m}"
+  read -r -a heap <<<"${HEROFLOW_KAFKA_CLUSTER_HEAP:--Xms128m -Xmx384m}"
   start_bg "$(node_name "$n")" "$JAVA" "${heap[@]}" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true -Dorg.slf4j.simpleLogger.showDateTime=true \
     -cp "$LIBS/*" kafka.Kafka "$DIR/node$n/server.properties"
