@@ -65,8 +65,12 @@ function assertClean(r: TrialResult, opts: { storedTwice: boolean }): void {
   assert.ok(r.acked > 0, 'the broker acknowledged records');
   assert.equal(c.lost, 0, `no acknowledged record is missing (e.g. ${c.lostSample.join(', ')})`);
   assert.equal(c.rewritten, 0, 'no delivery written twice by the pipeline');
-  assert.equal(c.tableDuplicates, 0, 'no record in two files of any table');
-  if (opts.storedTwice) assert.equal(c.storedTwice, 0, 'the broker held no record twice');
+  if (opts.storedTwice) {
+    assert.equal(c.storedTwice, 0, 'the broker held no record twice');
+    // A record the broker holds twice sits at two positions, so its rows are in two files of every table:
+    // only where the broker cannot have done that is a row in two files the pipeline's fault.
+    assert.equal(c.tableDuplicates, 0, 'no record in two files of any table');
+  }
   assert.deepEqual(c.unreadable, [], 'every Parquet file decodes');
   assert.equal(c.written, r.acked);
 }
