@@ -1,6 +1,6 @@
 /** Contract cases about failures: replay after a crash, out-of-order commits, saturation, nacks, restarts. */
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import type { Delivery } from '../../src/brokers/types.js';
 import { collect, collectUntil } from './collect.js';
 import { messages, payload, range, sortTags, tags, uniqueName } from './fixtures.js';
@@ -144,20 +144,28 @@ export function recoveryCases(ctx: CaseContext): void {
     assert.equal(seen.size, n, `all ${n} arrive once acks resume (saturated at ${unacked.length})`);
   });
 
-  it('nack(requeue) redelivers; nack({ requeue: false }) drops', async (t) => {
+  /** The nack cases' start: `n` messages of one key published and received, or a skip where a nack brings nothing back. */
+  async function nackCase(t: TestContext, prefix: string, n: number) {
     const caps = ctx.caps();
     if (caps.delivery !== 'at-least-once') {
       t.skip('declares at-most-once delivery: a nack cannot bring a message back');
-      return;
+      return undefined;
     }
     const h = ctx.harness(t);
     const broker = await h.open();
-    const topic = uniqueName('nack');
+    const topic = uniqueName(prefix);
     await broker.ensureTopics([{ topic, partitions: 1 }]);
     const sub = await h.subscribe(broker, { topics: [topic], group: uniqueName('g'), from: 'earliest' });
-    await broker.publish(messages(topic, 10, { keys: 1 }));
-    const got = await collect(sub, 10, { timeoutMs: ctx.timeoutMs });
-    assert.equal(got.length, 10);
+    await broker.publish(messages(topic, n, { keys: 1 }));
+    const got = await collect(sub, n, { timeoutMs: ctx.timeoutMs });
+    assert.equal(got.length, n);
+    return { caps, broker, topic, sub, got };
+  }
+
+  it('nack(requeue) redelivers; nack({ requeue: false }) drops', async (t) => {
+    const c = await nackCase(t, 'nack', 10);
+    if (!c) return;
+    const { caps, broker, topic, sub, got } = c;
     for (const d of got) {
       const seq = payload(d).seq;
       if (seq === 1 || seq === 2) await d.nack();
@@ -179,19 +187,9 @@ export function recoveryCases(ctx: CaseContext): void {
   });
 
   it('nack({ delayMs }) hands the message back after the delay; the others are unaffected', async (t) => {
-    const caps = ctx.caps();
-    if (caps.delivery !== 'at-least-once') {
-      t.skip('declares at-most-once delivery: a nack cannot bring a message back');
-      return;
-    }
-    const h = ctx.harness(t);
-    const broker = await h.open();
-    const topic = uniqueName('nackdelay');
-    await broker.ensureTopics([{ topic, partitions: 1 }]);
-    const sub = await h.subscribe(broker, { topics: [topic], group: uniqueName('g'), from: 'earliest' });
-    await broker.publish(messages(topic, 4, { keys: 1 }));
-    const got = await collect(sub, 4, { timeoutMs: ctx.timeoutMs });
-    assert.equal(got.length, 4);
+    const c = await nackCase(t, 'nackdelay', 4);
+    if (!c) return;
+    const { caps, sub, got } = c;
     for (const d of got) {
       if (payload(d).seq === 2) await d.nack({ delayMs: 300 });
       else await d.ack();
