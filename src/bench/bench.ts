@@ -22,7 +22,8 @@ export interface BrokerReport {
   capabilities?: Capabilities;
   meanRecordBytes: number;
   runs: RunResult[];
-  maxRate?: { sustainable: number; stoppedBy: string };
+  /** failedAt: the lowest rate that failed (the limit lies between it and `sustainable`). */
+  maxRate?: { sustainable: number; failedAt?: number; stoppedBy: string };
   scaling: { workers: number; rate: number }[];
   findings: Finding[];
   /** Set when the broker could not be benched (unreachable, a failed run): the rest of the bench goes on. */
@@ -163,7 +164,7 @@ async function benchBroker(url: string, workload: Workload, hooks: BenchHooks): 
     for (const spec of before) await run(spec);
     if (workload.maxRate.enabled) {
       const m = await searchMaxRate(workload, run);
-      report.maxRate = { sustainable: m.sustainable, stoppedBy: m.stoppedBy };
+      report.maxRate = { sustainable: m.sustainable, failedAt: m.failedAt, stoppedBy: m.stoppedBy };
     }
     for (const spec of after) {
       const r = await run(spec);

@@ -10,6 +10,8 @@ export interface BrokerLine {
   /** Fastest publish rate seen in any run (the producers' ceiling against this broker). */
   publishRate: number;
   sustainableRate?: number;
+  /** The lowest rate the max-rate search saw fail. */
+  failedRate?: number;
   /** Rate into Parquet of the scaling run with one worker (as fast as possible), else the best run's. */
   endToEndRate: number;
   publishP99: number;
@@ -43,6 +45,7 @@ export function brokerLine(b: BrokerReport): BrokerLine {
     broker: b.url,
     publishRate: Math.max(0, ...measured.map((r) => r.publish.rate)),
     sustainableRate: b.maxRate?.sustainable,
+    failedRate: b.maxRate?.failedAt,
     endToEndRate:
       oneWorker?.oracle.endToEndRate ?? Math.max(0, ...measured.map((r) => r.oracle.endToEndRate)),
     publishP99: fixed?.publish.latency.p99 ?? 0,
@@ -77,8 +80,10 @@ export function brokerTable(report: BenchReport): string {
     return [
       `\`${l.broker}\``,
       num(l.publishRate),
-      // 0 = even the first step failed: the limit is below it, not 0.
-      l.sustainableRate === 0 ? `< ${num(report.workload.maxRate.startRate)}` : num(l.sustainableRate),
+      // 0 = no trial passed, down to the floor: the limit is below the lowest failed rate, not 0.
+      l.sustainableRate === 0
+        ? `< ${num(l.failedRate ?? report.workload.maxRate.startRate)}`
+        : num(l.sustainableRate),
       num(l.endToEndRate),
       ms(l.publishP99),
       `${ms(l.e2eP50)} / ${ms(l.e2eP99)}`,

@@ -29,13 +29,19 @@ export const WORKLOAD_SCHEMA = z
     rates: z.array(z.number().int().min(0)).min(1),
     /** How long each fixed-rate run publishes. */
     runSeconds: seconds,
-    /** Max-rate search (OMB): start, factor, step length; stops when the backlog grows. */
+    /**
+     * Max-rate search (OMB, both ways: src/bench/max-rate.ts): from startRate up by factor while trials
+     * pass, down by halves (not below minRate) while they fail, then bisecting until the passed and the
+     * failed rate are within precision; maxSteps bounds the trials.
+     */
     maxRate: z.object({
       enabled: z.boolean(),
       startRate: positiveInt,
       factor: z.number().min(1.1).max(10),
       stepSeconds: seconds,
       maxSteps: positiveInt.max(20),
+      minRate: positiveInt,
+      precision: z.number().min(0.01).max(1),
       /** The backlog may grow by this share of a step's messages before the rate counts as too high. */
       backlogTolerance: z.number().min(0).max(1),
     }),
@@ -74,7 +80,9 @@ export const DEFAULT_WORKLOAD: Workload = {
     startRate: 4_000,
     factor: 1.5,
     stepSeconds: 5,
-    maxSteps: 4,
+    maxSteps: 6,
+    minRate: 250,
+    precision: 0.2,
     backlogTolerance: 0.1,
   },
   faultMessages: 10_000,
