@@ -7,7 +7,7 @@
  * Each trial (bench/chaos/trial.ts): two `heroflow worker` processes in one group on a fresh topic,
  * `--records` msg-id'd simulator records published at `--rate`, one worker SIGKILLed at a random moment
  * and started again; with `--restarts on` the brokers that have a private server here (Redis, NATS,
- * Mosquitto: bench/chaos/private-server.ts) run the trials on it and it is SIGKILLed and restarted too
+ * Mosquitto: src/bench/private-server.ts) run the trials on it and it is SIGKILLed and restarted too
  * (the shared servers of scripts/services.sh are never touched). `--kafka-cluster` runs the Kafka trials
  * on the 3-broker cluster (scripts/services.sh up kafka-cluster) and, with restarts on, SIGKILLs the
  * broker leading partition 0 of the trial's topic and starts it again (bench/chaos/kafka-cluster.ts).
@@ -20,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { PrivateServer } from '../src/bench/private-server.js';
 import { simulatorPool } from '../src/bench/records.js';
 import {
   CHAOS_BROKERS,
@@ -29,7 +30,6 @@ import {
   privateKindOf,
 } from './chaos/brokers.js';
 import { ClusterNodeFault, KAFKA_CLUSTER_URL } from './chaos/kafka-cluster.js';
-import { PrivateServer } from './chaos/private-server.js';
 import { summarise, trialLine } from './chaos/report.js';
 import { runTrial, type TrialResult, trialTopic } from './chaos/trial.js';
 

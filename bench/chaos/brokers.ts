@@ -1,6 +1,6 @@
 /**
  * The durable brokers the chaos run covers, and how each is reached for one trial. A broker that a
- * private server can stand in for (private-server.ts) gets one when broker restarts are on: the trial
+ * private server can stand in for (src/bench/private-server.ts) gets one when broker restarts are on: the trial
  * SIGKILLs and restarts that server, never the shared one. Kafka's broker failures are the 3-broker
  * cluster's business (scripts/services.sh up kafka-cluster, --kafka-cluster, test/chaos/kafka-cluster.test.ts);
  * RabbitMQ has no private instance here (a second Erlang node costs ~150 MB and 20 s a start on this box).
@@ -14,9 +14,9 @@
 
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import type { PrivateKind } from '../../src/bench/private-server.js';
 import type { NatsBroker } from '../../src/brokers/nats/index.js';
 import { openBroker } from '../../src/brokers/registry.js';
-import type { PrivateKind } from './private-server.js';
 
 export const CHAOS_BROKERS = ['kafka', 'redis+streams', 'amqp', 'nats', 'mqtt'] as const;
 export type ChaosBrokerName = (typeof CHAOS_BROKERS)[number];

@@ -1,8 +1,9 @@
 /**
- * A broker server of the chaos run's own, on a free port with a data directory of its own, so that it can
- * be SIGKILLed and restarted without touching the shared servers of scripts/services.sh (other engineers'
- * tests use those). The restart reuses the port and the data directory: what the server made durable
- * before the kill must be there after it.
+ * A broker server of a chaos run's or a bench's own (bench/chaos.ts, `heroflow bench`'s broker-restarted
+ * scenario), on a free port with a data directory of its own, so that it can be SIGKILLed and restarted
+ * without touching the shared servers of scripts/services.sh or the user's (other engineers' tests use
+ * those). The restart reuses the port and the data directory: what the server made durable before the
+ * kill must be there after it.
  *
  *   redis-server  append-only file, fsync every write (appendfsync always): an acknowledged XADD survives
  *                 a SIGKILL (the AOF is written before the reply; `always` also survives a power cut);
@@ -80,9 +81,14 @@ export class PrivateServer {
   ) {}
 
   static async start(kind: PrivateKind): Promise<PrivateServer> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), `heroflow-chaos-${kind}-`));
+    const dir = await mkdtemp(path.join(os.tmpdir(), `heroflow-private-${kind}-`));
     const s = new PrivateServer(kind, await freePort(), dir);
-    await s.#launch();
+    try {
+      await s.#launch();
+    } catch (err) {
+      await s.stop();
+      throw err;
+    }
     return s;
   }
 
@@ -93,6 +99,11 @@ export class PrivateServer {
   async #launch(): Promise<void> {
     const [cmd, ...args] = await command(this.kind, this.port, this.dir);
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A missing binary (ENOENT) is an 'error' event, not an exit: without a listener it would end the process.
+    let spawnError: Error | undefined;
+    child.once('error', (err) => {
+      spawnError = err;
+    });
     const keep = (b: Buffer) => {
       this.#log = (this.#log + b.toString()).slice(-4000);
     };
@@ -101,6 +112,7 @@ export class PrivateServer {
     this.#child = child;
     const deadline = Date.now() + 30_000;
     while (!(await portOpen(this.port))) {
+      if (spawnError) throw new Error(`private ${this.kind}: cannot run ${cmd}: ${spawnError.message}`);
       if (child.exitCode !== null || Date.now() > deadline)
         throw new Error(`private ${this.kind} on port ${this.port} did not start: ${this.#log.slice(-800)}`);
       await new Promise((r) => setTimeout(r, 100));
