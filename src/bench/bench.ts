@@ -10,6 +10,7 @@ import { type Broker, type BrokerKind, brokerKind, openBroker } from '../brokers
 import type { Capabilities } from '../brokers/types.js';
 import { redactUrl } from '../brokers/util/redact-url.js';
 import { loggerModuleFor } from '../pipeline/index.js';
+import { type NotRun, restartNotRun, runOnPrivateServer } from './broker-restart.js';
 import { type Finding, findingsOf } from './findings.js';
 import { searchMaxRate } from './max-rate.js';
 import { simulatorPool } from './records.js';
@@ -25,6 +26,8 @@ export interface BrokerReport {
   /** failedAt: the lowest rate that failed (the limit lies between it and `sustainable`). */
   maxRate?: { sustainable: number; failedAt?: number; stoppedBy: string };
   scaling: { workers: number; rate: number }[];
+  /** Planned scenarios that could not run on this broker, and why (absent in reports before it existed). */
+  notRun?: NotRun[];
   findings: Finding[];
   /** Set when the broker could not be benched (unreachable, a failed run): the rest of the bench goes on. */
   error?: string;
@@ -137,6 +140,7 @@ async function benchBroker(url: string, workload: Workload, hooks: BenchHooks): 
     meanRecordBytes: 0,
     runs: [],
     scaling: [],
+    notRun: [],
     findings: [],
   };
   let broker: Broker | undefined;
@@ -153,12 +157,14 @@ async function benchBroker(url: string, workload: Workload, hooks: BenchHooks): 
       serverPid: serverPid(kind),
       onProgress: hooks.onProgress,
     };
-    const run = async (spec: RunSpec) => {
-      hooks.onRunStart?.(url, spec);
-      const r = await runOnce(ctx, spec);
+    const record = (r: RunResult) => {
       report.runs.push(r);
       hooks.onRunDone?.(url, r);
       return r;
+    };
+    const run = async (spec: RunSpec) => {
+      hooks.onRunStart?.(url, spec);
+      return record(await runOnce(ctx, spec));
     };
     const { before, after } = plannedRuns(workload);
     for (const spec of before) await run(spec);
@@ -167,6 +173,19 @@ async function benchBroker(url: string, workload: Workload, hooks: BenchHooks): 
       report.maxRate = { sustainable: m.sustainable, failedAt: m.failedAt, stoppedBy: m.stoppedBy };
     }
     for (const spec of after) {
+      if (spec.fault === 'broker-restarted') {
+        // On a private server of the same software, never on the one given (broker-restart.ts).
+        const skip = restartNotRun(kind, spec.label);
+        if (skip) {
+          report.notRun?.push(skip);
+          continue;
+        }
+        hooks.onRunStart?.(url, spec);
+        const r = await runOnPrivateServer(ctx, kind, spec, runOnce);
+        if ('oracle' in r) record(r);
+        else report.notRun?.push(r);
+        continue;
+      }
       const r = await run(spec);
       if (spec.kind === 'scaling')
         report.scaling.push({ workers: spec.workers, rate: r.oracle.endToEndRate });

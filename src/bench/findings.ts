@@ -76,6 +76,12 @@ function faultFinding(r: RunResult): Finding {
       return { topic, kind, text: `a worker SIGKILLed mid-run and restarted: ${delivery(r)}` };
     case 'worker-joins':
       return { topic, kind, text: `a second worker joining mid-run (rebalance): ${delivery(r)}` };
+    case 'broker-restarted':
+      return {
+        topic,
+        kind,
+        text: `the broker server SIGKILLed mid-run and restarted (a private server): ${delivery(r)}`,
+      };
     default:
       return { topic, kind, text: delivery(r) };
   }
@@ -103,6 +109,7 @@ export function findingsOf(b: BrokerReport): Finding[] {
     else if (r.kind !== 'max-rate step' && kindOf(r) !== 'ok')
       out.push({ topic: r.label, kind: kindOf(r), text: delivery(r) });
   }
+  for (const x of b.notRun ?? []) out.push({ topic: x.label, kind: 'info', text: x.detail });
   if (b.maxRate)
     out.push({
       topic: 'max rate',

@@ -26,6 +26,12 @@ export interface PublishPlan {
   durationMs?: number;
   /** Called after every acknowledged batch, with the total acknowledged so far. */
   onAcked?: (acked: number) => void;
+  /**
+   * Keep re-sending a batch whose publish failed, for up to this long (the broker-restarted scenario: a
+   * producer that rides out a restart, so that what the oracle misses is the broker's loss, not a
+   * publisher that gave up). Without it the first failure ends the producer.
+   */
+  retryMs?: number;
 }
 
 export interface PublishResult {
@@ -35,6 +41,8 @@ export interface PublishResult {
   sentAt: (number | undefined)[];
   failures: number;
   firstError?: string;
+  /** Messages of batches that failed once and were sent again (retryMs). */
+  resent: number;
   seconds: number;
   /** Acknowledged messages per second of the run, second by second. */
   timeline: number[];
@@ -44,6 +52,7 @@ export interface PublishResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const RETRY_PAUSE_MS = 200;
 
 /** Small batches at low rates keep the send times (and so the end-to-end latencies) close to the plan. */
 export function batchFor(rate: number, producers: number, batchSize: number): number {
@@ -63,6 +72,7 @@ export async function publishPlan(plan: PublishPlan): Promise<PublishResult> {
   let next = 0;
   let acked = 0;
   let failures = 0;
+  let resent = 0;
   let firstError: string | undefined;
   let stop = false;
 
@@ -84,15 +94,26 @@ export async function publishPlan(plan: PublishPlan): Promise<PublishResult> {
       const msgs = Array.from({ length: n }, (_, i) =>
         benchMessage(pool, lane[taken++ % lane.length], plan.topic, plan.runId, first + i),
       );
-      const sent = performance.now();
-      const sentEpoch = Date.now();
-      try {
-        await plan.broker.publish(msgs);
-      } catch (err) {
-        failures += n;
-        firstError ??= (err as Error).message;
-        stop = true;
-        return;
+      let sent = performance.now();
+      let sentEpoch = Date.now();
+      const firstTry = sent;
+      for (;;) {
+        try {
+          await plan.broker.publish(msgs);
+          break;
+        } catch (err) {
+          firstError ??= (err as Error).message;
+          if (plan.retryMs === undefined || performance.now() - firstTry > plan.retryMs) {
+            failures += n;
+            stop = true;
+            return;
+          }
+          resent += n;
+          await sleep(RETRY_PAUSE_MS);
+          // The record counts as sent when the try that the broker acknowledged began.
+          sent = performance.now();
+          sentEpoch = Date.now();
+        }
       }
       latency.recordMany(performance.now() - sent, n);
       for (let i = 0; i < n; i++) sentAt[first + i] = sentEpoch;
@@ -110,6 +131,7 @@ export async function publishPlan(plan: PublishPlan): Promise<PublishResult> {
     sentAt,
     failures,
     firstError,
+    resent,
     seconds,
     timeline,
     latency: latency.summary(),

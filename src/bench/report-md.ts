@@ -12,7 +12,7 @@ export const LEGEND = [
   '- **into Parquet rec/s**: distinct records durable in Parquet per second, first send to last file, one worker reading as fast as it can.',
   '- **publish p99**: send → broker acknowledgement, per message, at the first fixed rate. **end-to-end**: send → the Parquet file holding the record is durable (file roll included), same run.',
   '- **fault columns** (delivery oracle: every acknowledged msg_id looked for in the Parquet output): `N×` = deliveries per record (1× = each consumed once), `lost X %` = acknowledged records missing from the output, `dup rows` = msg_ids written more than once.',
-  '  `late-workers`: all records published before any worker of the group ever started; `dead-workers`: the group’s workers joined, then all stopped before the records were published (the seeds’ dead workers); `worker-killed`: SIGKILL at half of the records, then a restart; `worker-joins`: a second worker joins at half (rebalance); `broadcast-workers`: two workers from the start.',
+  '  `late-workers`: all records published before any worker of the group ever started; `dead-workers`: the group’s workers joined, then all stopped before the records were published (the seeds’ dead workers); `worker-killed`: SIGKILL at half of the records, then a restart; `worker-joins`: a second worker joins at half (rebalance); `broadcast-workers`: two workers from the start; `broker-restarted`: the broker server SIGKILLed at half and started again on the same data — on a private server of the same software on its own port (Redis, NATS, Mosquitto), never the one benched; `not run: needs a private server` where there is none (Kafka, RabbitMQ).',
 ].join('\n');
 
 function cpuCell(r: RunResult): string {

@@ -67,10 +67,18 @@ export interface BrokerContext {
   workload: Workload;
   /** The broker server's pid when known (scripts/services.sh), for its CPU and memory. */
   serverPid?: number;
+  /**
+   * SIGKILLs the broker's server and starts it again (the broker-restarted scenario, on a private server:
+   * broker-restart.ts); resolves with the new server's pid once it listens.
+   */
+  restartServer?: () => Promise<number | undefined>;
   onProgress?: (label: string, acked: number, committed: number, target: number) => void;
 }
 
+/** After a kill, redeliveries may wait for an ack wait or a claim timeout (NATS, Redis Streams: 30 s). */
 const STALL_KILLED_MS = 40_000;
+/** How long the producers of the broker-restarted scenario keep re-sending a batch the broker refused. */
+const RESTART_RETRY_MS = 60_000;
 
 class WorkerSet {
   readonly all: BenchWorker[] = [];
@@ -161,10 +169,11 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
       batchSize: workload.batchSize,
       count: spec.count,
       durationMs: spec.durationMs,
+      retryMs: spec.fault === 'broker-restarted' ? RESTART_RETRY_MS : undefined,
       onAcked: (acked) => {
         if (!faulted && spec.fault && target > 0 && acked >= target / 2) {
           faulted = true;
-          faultDone = injectFault(spec.fault, workers, notes);
+          faultDone = injectFault(spec.fault, ctx, workers, sampler, notes);
         }
         if (Date.now() - lastLook > 250) {
           lastLook = Date.now();
@@ -179,6 +188,10 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
     });
     const published: PublishResult = await publishing;
     await faultDone;
+    if (published.resent > 0)
+      notes.push(
+        `${published.resent} messages were sent again after a failed publish (first error: ${published.firstError})`,
+      );
     if (late) {
       notes.push(`workers (re)started after all ${published.acked} messages were published`);
       await workers.start(spec.workers, restartIds);
@@ -231,7 +244,13 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
 }
 
 /** The fault, at half of the run's messages. */
-async function injectFault(fault: FaultName, workers: WorkerSet, notes: string[]): Promise<void> {
+async function injectFault(
+  fault: FaultName,
+  ctx: BrokerContext,
+  workers: WorkerSet,
+  sampler: ResourceSampler,
+  notes: string[],
+): Promise<void> {
   if (fault === 'worker-killed') {
     const victim = workers.all[0];
     if (!victim.canKill) {
@@ -245,6 +264,14 @@ async function injectFault(fault: FaultName, workers: WorkerSet, notes: string[]
   } else if (fault === 'worker-joins') {
     await workers.start(1);
     notes.push('a second worker joined at half of the messages');
+  } else if (fault === 'broker-restarted') {
+    if (!ctx.restartServer) throw new Error('broker-restarted needs a server the bench may restart');
+    const t = performance.now();
+    const pid = await ctx.restartServer();
+    if (pid !== undefined) sampler.addPid('broker server (restarted)', pid);
+    notes.push(
+      `the broker server was SIGKILLed at half of the messages and listened again ${Math.round(performance.now() - t)} ms later`,
+    );
   }
 }
 
@@ -257,7 +284,8 @@ async function waitCommitted(
   copies: number,
 ): Promise<boolean> {
   let counts: WorkerCounts[] = await workers.counts();
-  const stallMs = spec.fault === 'worker-killed' ? STALL_KILLED_MS : ctx.workload.stallSeconds * 1000;
+  const killed = spec.fault === 'worker-killed' || spec.fault === 'broker-restarted';
+  const stallMs = killed ? STALL_KILLED_MS : ctx.workload.stallSeconds * 1000;
   try {
     await waitForConsumption({
       consumed: () => sum(counts, 'consumed') + sum(counts, 'committed'),

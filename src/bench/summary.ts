@@ -41,6 +41,7 @@ export function brokerLine(b: BrokerReport): BrokerLine {
   const oneWorker = measured.find((r) => r.kind === 'scaling' && r.workers === 1);
   const faults: Record<string, string> = {};
   for (const r of measured) if (r.kind === 'fault' && r.fault) faults[r.fault] = faultCell(r);
+  for (const x of b.notRun ?? []) faults[x.label] = `not run: ${x.reason}`;
   return {
     broker: b.url,
     publishRate: Math.max(0, ...measured.map((r) => r.publish.rate)),

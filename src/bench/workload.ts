@@ -49,8 +49,17 @@ export const WORKLOAD_SCHEMA = z
     faultMessages: positiveInt,
     /** Fault scenarios to run (any of FAULTS). */
     faults: z.array(
-      z.enum(['late-workers', 'dead-workers', 'worker-killed', 'worker-joins', 'broadcast-workers']),
+      z.enum([
+        'late-workers',
+        'dead-workers',
+        'worker-killed',
+        'worker-joins',
+        'broadcast-workers',
+        'broker-restarted',
+      ]),
     ),
+    /** broker-restarted: how long the private server stays down between its SIGKILL and its restart. */
+    brokerDownSeconds: seconds,
     /** Runs with 1, 2, 4… workers for the scaling statement ([] skips them). */
     scaling: z.array(positiveInt.max(8)),
     scalingMessages: z.number().int().min(0),
@@ -86,7 +95,15 @@ export const DEFAULT_WORKLOAD: Workload = {
     backlogTolerance: 0.1,
   },
   faultMessages: 10_000,
-  faults: ['late-workers', 'dead-workers', 'worker-killed', 'worker-joins', 'broadcast-workers'],
+  faults: [
+    'late-workers',
+    'dead-workers',
+    'worker-killed',
+    'worker-joins',
+    'broadcast-workers',
+    'broker-restarted',
+  ],
+  brokerDownSeconds: 2,
   scaling: [1, 2, 4],
   scalingMessages: 10_000,
   rollRows: 10_000,
