@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   HF_BROKER_CLOSED: 'An operation was attempted on a broker or subscription that was closed.',
   HF_CLOSED: 'An operation was attempted on a part that was closed (the Parquet sink, an offset store).',
   HF_BROKER_UNSUPPORTED: 'The adapter cannot do what was asked (see its declared capabilities).',
+  HF_BROKER_BUSY:
+    'The broker refused a consumer because its subscription is taken (a Pulsar Exclusive subscription that has its consumer, or one of another type).',
   HF_STORAGE_URL:
     'An output URL has a scheme no storage handles, or the credentials/endpoint it needs are missing or malformed.',
   HF_STORAGE_IO: 'Writing or reading output failed.',

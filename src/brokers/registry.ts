@@ -19,6 +19,9 @@ const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
   amqp: () => import('./amqp/index.js'),
   nats: () => import('./nats/index.js'),
   mqtt: () => import('./mqtt/index.js'),
+  // Pulsar's WebSocket API; `pulsar://` (binary protocol) opens the same module, which says what to use.
+  'pulsar+ws': () => import('./pulsar/index.js'),
+  pulsar: () => import('./pulsar/index.js'),
   // TLS schemes (docs/security.md): the same adapters with TLS on; `?tls=true` does it on any scheme.
   rediss: () => import('./redis/index.js'),
   amqps: () => import('./amqp/index.js'),
@@ -42,7 +45,12 @@ function urlError(url: string, problem: string, cause?: unknown): HeroflowError 
 }
 
 /** Scheme → the adapter it selects, where the two differ (TLS schemes). */
-const KIND_OF_SCHEME: Record<string, BrokerKind> = { rediss: 'redis', amqps: 'amqp', mqtts: 'mqtt' };
+const KIND_OF_SCHEME: Record<string, BrokerKind> = {
+  rediss: 'redis',
+  amqps: 'amqp',
+  mqtts: 'mqtt',
+  'pulsar+ws': 'pulsar',
+};
 
 function schemeOf(url: string): string {
   const match = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());

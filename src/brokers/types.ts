@@ -178,7 +178,8 @@ export type BrokerKind =
   | 'redis+streams'
   | 'amqp'
   | 'nats'
-  | 'mqtt';
+  | 'mqtt'
+  | 'pulsar';
 
 /** Where a partition starts and ends: `high` is the offset the next message gets. */
 export interface PartitionWatermarks {

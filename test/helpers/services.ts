@@ -12,6 +12,8 @@ export const SERVICE_URLS = {
   nats: process.env.HEROFLOW_NATS_URL ?? 'nats://127.0.0.1:4222',
   mqtt: process.env.HEROFLOW_MQTT_URL ?? 'mqtt://127.0.0.1:1883',
   kafka: process.env.HEROFLOW_KAFKA_URL ?? 'kafka://127.0.0.1:9092',
+  // Not in the default `services.sh up`: `scripts/services.sh up pulsar` (docs/pulsar.md).
+  pulsar: process.env.HEROFLOW_PULSAR_URL ?? 'pulsar+ws://127.0.0.1:8080',
   // TLS / authentication servers (docs/security.md); test/security/ adds credentials and certificates.
   'redis-tls': 'rediss://127.0.0.1:6390/0',
   'rabbitmq-tls': 'amqps://127.0.0.1:5671',

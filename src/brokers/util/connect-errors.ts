@@ -20,6 +20,7 @@ const BROKER_NAMES: Record<string, string> = {
   nats: 'NATS',
   mqtt: 'MQTT',
   mqtts: 'MQTT',
+  pulsar: 'Pulsar',
 };
 
 /** "Kafka at kafka://h:9092" for messages (credentials masked). */
