@@ -41,6 +41,13 @@ export interface Delivery extends Message {
   timestamp: number;
   /** True when the broker says (or the adapter knows) this message was delivered before. */
   redelivered: boolean;
+  /**
+   * The key and header values as the client received them, for adapters whose client hands out bytes
+   * (Kafka): the ETL copies these instead of encoding `key` and `headers` again, which adapters then
+   * decode only when asked. Same content as `key` / `headers` when present.
+   */
+  readonly rawKey?: Uint8Array;
+  readonly rawHeaders?: Readonly<Record<string, Uint8Array>>;
   /** Acknowledge this one message (same as `subscription.commit([this])`). */
   ack(): Promise<void>;
   /** Give the message back: redeliver it (default) or drop / dead-letter it with `requeue: false`. */
@@ -118,8 +125,13 @@ export interface SubscribeOptions {
    * the consumer flushes and commits what it holds of them, and must drop the rest. A batch a `next()` has
    * already resolved counts as held: the adapter lets it reach the consumer before calling `onRevoke`, and
    * commits made inside `onRevoke` still count.
+   *
+   * `lost`: the adapter learned of the rebalance only after the group had moved on (Kafka's
+   * onPartitionsLost): the partitions may already be another member's, which reads them again from the
+   * last commit. Commits are refused now, and a file written of them would race the new owner's file of
+   * the same offsets (a shorter one replacing a longer one loses records): drop, do not flush.
    */
-  onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
+  onRevoke?: (partitions: TopicPartition[], info?: { lost: boolean }) => Promise<void> | void;
 }
 
 /**

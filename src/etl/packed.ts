@@ -8,7 +8,7 @@
  *
  * The main thread packs (sink.ts); the thread reads records by index with the accessors below.
  */
-import type { Delivery } from '../brokers/types.js';
+import { type Delivery, HEADER_MSG_ID, positionId } from '../brokers/types.js';
 
 export const STRIDE = 12;
 /** Broker timestamp, epoch ms. */
@@ -50,17 +50,33 @@ export class ChunkPacker {
     return this.at + this.count * STRIDE * 8;
   }
 
-  /** `keySize` is the UTF-8 size of `d.key` (-1 without); `msgId` the record's msg_id. */
-  pack(d: Delivery, keySize: number, msgId: string): void {
+  /**
+   * `keySize` is the UTF-8 size of the key (-1 without). The msg_id follows record.ts `messageId`: the
+   * msg-id header, else the position `topic/partition@offset`, else the delivery id; written here as
+   * bytes, so a record costs no string (raw key and header bytes are copied as the client gave them).
+   */
+  pack(d: Delivery, keySize: number): void {
     if ((this.count + 1) * STRIDE > this.meta.length) {
       const next = new Float64Array(this.meta.length * 2);
       next.set(this.meta);
       this.meta = next;
     }
-    let room = d.value.byteLength + Math.max(keySize, 0) + 3 * msgId.length + 24;
-    const headers = d.headers;
-    if (headers !== undefined)
-      for (const name in headers) room += 3 * (name.length + headers[name].length) + 5;
+    const rawHeaders = asciiHeaders(d.rawHeaders);
+    const headers = rawHeaders === undefined ? d.headers : undefined;
+    const offset = d.offset;
+    const position = offset !== undefined && offset >= 0n && offset <= SAFE;
+    // Without a msg-id header and without a safe position: the id as text (a stream id, a delivery tag).
+    const idText =
+      rawHeaders?.[HEADER_MSG_ID] !== undefined || headers?.[HEADER_MSG_ID] !== undefined || position
+        ? undefined
+        : offset === undefined
+          ? d.id
+          : positionId(d.topic, d.partition, offset);
+    let room = d.value.byteLength + Math.max(keySize, 0) + 48 + 3 * (d.topic.length + (idText?.length ?? 0));
+    if (rawHeaders !== undefined)
+      for (const name in rawHeaders) room += 3 * name.length + 2 * rawHeaders[name].byteLength + 5;
+    else if (headers !== undefined)
+      for (const name in headers) room += 6 * (name.length + headers[name].length) + 5;
     this.reserve(room);
     const m = this.meta;
     const b = this.bytes;
@@ -72,36 +88,62 @@ export class ChunkPacker {
     b.set(d.value, at);
     at += d.value.byteLength;
     m[base + F_VALUE_END] = at;
-    if (d.key === undefined) {
+    const rawKey = isAscii(d.rawKey) ? d.rawKey : undefined;
+    const key = rawKey === undefined ? d.key : undefined;
+    if (rawKey === undefined && key === undefined) {
       m[base + F_KEY] = -1;
       m[base + F_KEY_END] = -1;
     } else {
       m[base + F_KEY] = at;
-      at += writeAscii(d.key, b, at);
+      if (rawKey !== undefined) {
+        b.set(rawKey, at);
+        at += rawKey.byteLength;
+      } else at += writeAscii(key as string, b, at);
       m[base + F_KEY_END] = at;
     }
     m[base + F_HEADERS] = at;
-    if (headers !== undefined) {
+    let msgId: Uint8Array | string | undefined;
+    if (rawHeaders !== undefined) {
+      for (const name in rawHeaders) {
+        const len = at;
+        at += 4;
+        at += writeAscii(name, b, at);
+        b[at++] = 0x3d; // '='
+        const value = rawHeaders[name];
+        const valueAt = at;
+        b.set(value, at);
+        at += value.byteLength;
+        if (name === HEADER_MSG_ID) msgId = b.subarray(valueAt, at);
+        writeLength(b, len, at - len - 4);
+      }
+    } else if (headers !== undefined) {
       for (const name in headers) {
         const len = at;
         at += 4;
         at += writeAscii(name, b, at);
         b[at++] = 0x3d; // '='
         at += writeAscii(headers[name], b, at);
-        const n = at - len - 4;
-        b[len] = n & 0xff;
-        b[len + 1] = (n >> 8) & 0xff;
-        b[len + 2] = (n >> 16) & 0xff;
-        b[len + 3] = n >>> 24;
+        writeLength(b, len, at - len - 4);
       }
+      msgId = headers[HEADER_MSG_ID];
     }
     m[base + F_HEADERS_END] = at;
     m[base + F_ID] = at;
-    at += writeAscii(msgId, b, at);
+    if (msgId instanceof Uint8Array) {
+      b.copyWithin(at, msgId.byteOffset - b.byteOffset, msgId.byteOffset - b.byteOffset + msgId.byteLength);
+      at += msgId.byteLength;
+    } else if (msgId !== undefined) at += writeAscii(msgId, b, at);
+    else if (idText !== undefined) at += writeAscii(idText, b, at);
+    else {
+      at += writeAscii(d.topic, b, at);
+      b[at++] = 0x2f; // '/'
+      at += writeDigits(d.partition, b, at);
+      b[at++] = 0x40; // '@'
+      at += writeDigits(Number(offset), b, at);
+    }
     m[base + F_ID_END] = at;
-    const offset = d.offset;
     if (offset === undefined) m[base + F_OFFSET] = -1;
-    else if (offset <= SAFE && offset >= 0n) m[base + F_OFFSET] = Number(offset);
+    else if (position) m[base + F_OFFSET] = Number(offset);
     else {
       m[base + F_OFFSET] = -2;
       at += writeAscii(offset.toString(), b, at);
@@ -129,6 +171,38 @@ export class ChunkPacker {
     next.set(this.bytes.subarray(0, this.at));
     this.bytes = next;
   }
+}
+
+/**
+ * Whether raw bytes can be copied as they are: ASCII is valid UTF-8 whatever the client did. Anything else
+ * goes through the decoded string (as before raw bytes existed), so invalid UTF-8 never reaches a column.
+ */
+export function isAscii(bytes: Uint8Array | undefined): bytes is Uint8Array {
+  if (bytes === undefined) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false;
+  return true;
+}
+
+function asciiHeaders(raw: Readonly<Record<string, Uint8Array>> | undefined) {
+  if (raw === undefined) return undefined;
+  for (const name in raw) if (!isAscii(raw[name])) return undefined;
+  return raw;
+}
+
+/** A 4-byte little-endian length at `at`. */
+function writeLength(b: Uint8Array, at: number, n: number): void {
+  b[at] = n & 0xff;
+  b[at + 1] = (n >> 8) & 0xff;
+  b[at + 2] = (n >> 16) & 0xff;
+  b[at + 3] = n >>> 24;
+}
+
+/** A non-negative safe integer's decimal digits at `at`; returns how many. */
+function writeDigits(n: number, b: Uint8Array, at: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let i = digits - 1, x = n; i >= 0; i--, x = Math.floor(x / 10)) b[at + i] = 0x30 + (x % 10);
+  return digits;
 }
 
 /** A string into `b` at `at` (ASCII by a loop, anything else by encodeInto); returns the bytes written. */

@@ -8,6 +8,7 @@
  * parsed for the two messages that produce task rows, so an odd task elsewhere still yields log rows.
  */
 import { type Delivery, HEADER_MSG_ID, positionId } from '../brokers/types.js';
+import { isAscii } from './packed.js';
 import { parseIsoTimestamp } from './timestamps.js';
 
 export type RejectReason =
@@ -92,6 +93,13 @@ export function messageId(d: Delivery): string {
   const header = d.headers?.[HEADER_MSG_ID];
   if (header !== undefined) return header;
   return d.offset === undefined ? d.id : positionId(d.topic, d.partition, d.offset);
+}
+
+/** The key's size in bytes as buffer_meta records it (-1 without a key); the raw bytes when they are copied as they are. */
+export function keySizeOf(d: Delivery): number {
+  if (isAscii(d.rawKey)) return d.rawKey.byteLength;
+  const key = d.key;
+  return key === undefined ? -1 : Buffer.byteLength(key);
 }
 
 /** Checks the broker-side values that land in fixed-width buffer_meta columns. */

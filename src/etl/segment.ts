@@ -134,7 +134,7 @@ export class Segment {
     run.deliveries?.push(d);
     this.#bytes += bytes;
     if (!good) return;
-    this.#packer.pack(d, keySize, messageId(d));
+    this.#packer.pack(d, keySize);
     this.#unsent.push(d);
   }
 

@@ -37,7 +37,7 @@ import { HeroflowError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { EtlPool } from './etl-pool.js';
 import type { Compression } from './parquet.js';
-import { checkDelivery, describeRejection } from './record.js';
+import { checkDelivery, describeRejection, keySizeOf } from './record.js';
 import { TABLES, type TableName } from './schemas.js';
 import {
   type ChunkHandlers,
@@ -175,7 +175,7 @@ export class ParquetSink {
     const touched = new Set<Segment>();
     for (const d of deliveries) {
       const seg = this.segmentFor(d);
-      const keySize = d.key === undefined ? -1 : Buffer.byteLength(d.key);
+      const keySize = keySizeOf(d);
       const bad = checkDelivery(d, keySize);
       const bytes = deliveryBytes(d, keySize, keep);
       seg.add(d, keySize, bad === undefined, bytes);

@@ -12,6 +12,7 @@
 import {
   type Broker,
   type Delivery,
+  type PartitionWatermarks,
   partitionKey,
   type StartPosition,
   type Subscription,
@@ -180,7 +181,7 @@ export class Worker {
       maxBatch,
       maxWaitMs: 50,
       onAssign: (tps) => this.onAssign(tps),
-      onRevoke: (tps) => this.onRevoke(tps),
+      onRevoke: (tps, info) => this.onRevoke(tps, info?.lost === true),
     });
     this.sub.ready().then(
       () => {
@@ -288,8 +289,12 @@ export class Worker {
     return starts;
   }
 
-  /** Rebalance: flush and commit what is buffered of the revoked partitions, forget the rest. */
-  private async onRevoke(tps: TopicPartition[]): Promise<void> {
+  /**
+   * Rebalance: flush and commit what is buffered of the revoked partitions, forget the rest. Lost
+   * partitions are only forgotten: their new owner reads them again from the last commit, and a file of
+   * them written now could replace the new owner's longer file of the same first offset.
+   */
+  private async onRevoke(tps: TopicPartition[], lost: boolean): Promise<void> {
     // Until the next assignment, having nothing to read means waiting for the group, not being done.
     if (!this.stopping) this.revokedAt = Date.now();
     // Another member reads these next: what this one read of them says nothing once they come back.
@@ -298,10 +303,10 @@ export class Worker {
     const owned = (tp: TopicPartition) => revoked.has(tpKey(tp));
     this.opts.limit?.revoke(tps);
     await this.serial(async () => {
-      await this.sink.flush(owned);
+      if (!lost) await this.sink.flush(owned);
       this.sink.drop(owned);
     });
-    this.opts.log?.('info', 'partitions revoked', { partitions: [...revoked] });
+    this.opts.log?.('info', lost ? 'partitions lost' : 'partitions revoked', { partitions: [...revoked] });
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -348,15 +353,25 @@ export class Worker {
     }
     if (!broker.watermarks || owned.length === 0) return undefined;
     for (const topic of new Set(owned.map((tp) => tp.topic))) {
-      const ends = await broker.watermarks(topic).catch(() => []);
-      // Where the group is: a partition assigned a moment ago has no read of this member's yet.
-      const committed = await broker.groupOffsets?.(this.opts.group, topic).catch(() => undefined);
-      for (const { partition, high } of ends) {
+      let ends: PartitionWatermarks[];
+      let committed: Map<number, bigint> | undefined;
+      try {
+        ends = await broker.watermarks(topic);
+        // Where the group is: a partition assigned a moment ago has no read of this member's yet.
+        committed = await broker.groupOffsets?.(this.opts.group, topic);
+      } catch (err) {
+        // A broker too busy to answer is no proof of having read everything: ask again next round.
+        return `cannot tell where ${topic} ends: ${(err as Error).message}`;
+      }
+      for (const { partition, low, high } of ends) {
         if (!owned.some((tp) => tp.topic === topic && tp.partition === partition)) continue;
         const last = this.lastRead.get(topic)?.get(partition);
         const read = last === undefined ? undefined : last + 1n;
         const group = committed?.get(partition);
-        const position = read === undefined ? group : group === undefined || read > group ? read : group;
+        // Neither read nor committed: an earliest member starts at the log's start; a latest one at an end
+        // fixed when it subscribed, which nothing here knows, so it counts as read.
+        const start = this.opts.from === 'earliest' ? low : undefined;
+        const position = max(max(read, group), start);
         if (position !== undefined && position < high) {
           return `${partitionKey(topic, partition)} has unread records`;
         }
@@ -364,4 +379,10 @@ export class Worker {
     }
     return undefined;
   }
+}
+
+/** The larger of two optional offsets. */
+function max(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a > b ? a : b;
 }

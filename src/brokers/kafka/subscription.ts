@@ -30,7 +30,7 @@ import { errorText } from '../util/connection-log.js';
 import { CommitTracker } from '../util/offset-tracker.js';
 import { Signal } from '../util/signal.js';
 import type { KafkaBroker } from './broker.js';
-import { headersOf, isRebalanceError, KafkaDelivery } from './delivery.js';
+import { isRebalanceError, KafkaDelivery, rawHeadersOf } from './delivery.js';
 
 const key = (topic: string, partition: number) => `${topic}/${partition}`;
 const EMPTY = new Uint8Array(0);
@@ -125,7 +125,8 @@ export class KafkaSubscription implements Subscription {
     }
     const c = this.#consumer;
     c.on(c.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
-    c.on(c.events.REBALANCING, () => void this.#revokeAll());
+    // kafkajs rejoins right after this event without waiting for a listener: the partitions are lost.
+    c.on(c.events.REBALANCING, () => void this.#revokeAll(true));
     c.on(c.events.CRASH, (e) => this.#onCrash(e.payload.error, e.payload.restart));
     c.on(c.events.CONNECT, () => this.#broker.connection.restored(this));
     if (this.#closing) return;
@@ -150,7 +151,8 @@ export class KafkaSubscription implements Subscription {
     const generation = ++this.#generation;
     this.#transition = this.#transition
       .then(async () => {
-        await this.#revokeAll();
+        // Joined already: whatever is still held was not given back before the group moved on.
+        await this.#revokeAll(true);
         if (generation !== this.#generation || this.#closing) return;
         const positions = (await this.#opts.onAssign?.(parts)) ?? undefined;
         await this.#position(parts, positions);
@@ -216,10 +218,9 @@ export class KafkaSubscription implements Subscription {
         m.value ?? EMPTY,
         Number(m.timestamp),
         seen !== undefined && offset <= seen,
+        m.key ?? undefined,
+        rawHeadersOf(m),
       );
-      if (m.key) d.key = m.key.toString();
-      const headers = headersOf(m);
-      if (headers) d.headers = headers;
       this.#queue.push(d);
     }
     if (seen === undefined || last > seen) this.#seen.set(k, last);
@@ -230,7 +231,7 @@ export class KafkaSubscription implements Subscription {
         await heartbeat();
       } catch (err) {
         // The group is rebalancing (or this member was dropped): give the partitions back before kafkajs rejoins.
-        await this.#revokeAll();
+        await this.#revokeAll(false);
         throw err;
       }
     }
@@ -243,9 +244,17 @@ export class KafkaSubscription implements Subscription {
    */
   async requeue(d: KafkaDelivery): Promise<void> {
     if (!this.#fetching.has(key(d.topic, d.partition))) return;
-    const again = new KafkaDelivery(this, d.topic, d.partition, d.offset, d.value, d.timestamp, true);
-    if (d.key !== undefined) again.key = d.key;
-    if (d.headers) again.headers = d.headers;
+    const again = new KafkaDelivery(
+      this,
+      d.topic,
+      d.partition,
+      d.offset,
+      d.value,
+      d.timestamp,
+      true,
+      d.rawKey,
+      d.rawHeaders,
+    );
     this.#queue.push(again);
   }
 
@@ -309,8 +318,11 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  /** Stop delivering every owned partition, drop their buffered deliveries, await onRevoke, then forget them. */
-  #revokeAll(): Promise<void> {
+  /**
+   * Stop delivering every owned partition, drop their buffered deliveries, await onRevoke, then forget them.
+   * `lost` when the group may have handed them to another member already (see SubscribeOptions.onRevoke).
+   */
+  #revokeAll(lost: boolean): Promise<void> {
     if (this.#revoking) return this.#revoking;
     const parts = [...this.#owned.values()];
     if (parts.length === 0) return Promise.resolve();
@@ -319,7 +331,7 @@ export class KafkaSubscription implements Subscription {
     this.#queue.discard(() => true);
     this.#revoking = (async () => {
       try {
-        await this.#opts.onRevoke?.(parts);
+        await this.#opts.onRevoke?.(parts, { lost });
       } catch (err) {
         this.#broker.options.log?.('error', 'onRevoke failed', { error: (err as Error).message });
       } finally {
@@ -347,7 +359,7 @@ export class KafkaSubscription implements Subscription {
     this.#owned.clear();
     this.#fetching.clear();
     this.#queue.discard(() => true);
-    if (parts.length > 0) void Promise.resolve(this.#opts.onRevoke?.(parts)).catch(() => {});
+    if (parts.length > 0) void Promise.resolve(this.#opts.onRevoke?.(parts, { lost: true })).catch(() => {});
   }
 
   #fail(error: unknown): void {
@@ -388,7 +400,7 @@ export class KafkaSubscription implements Subscription {
       this.#room.notify();
       await this.#transition;
       // onRevoke runs while the member still belongs to the group, so its commits count.
-      await this.#revokeAll();
+      await this.#revokeAll(false);
       await this.#consumer.disconnect().catch(() => {});
       this.onClosed();
     })();
