@@ -121,3 +121,4 @@ crashTest(
   await skipUnlessService('redis'),
 );
 crashTest(SERVICE_URLS.kafka, 'Kafka', await skipUnlessService('kafka'));
+crashTest(SERVICE_URLS.pulsar, 'Pulsar', await skipUnlessService('pulsar'));
