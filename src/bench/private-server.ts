@@ -9,15 +9,18 @@
  *                 a SIGKILL (the AOF is written before the reply; `always` also survives a power cut);
  *   nats-server   JetStream with file storage (a process kill keeps what it wrote: it is in the page cache);
  *   mosquitto     persistence on, autosave after every change (autosave_on_changes 1); mosquitto writes its
- *                 database only at autosave, so queued QoS 1 messages are exactly as durable as that.
+ *                 database only at autosave, so queued QoS 1 messages are exactly as durable as that;
+ *   kafka         one KRaft node from scripts/services/kafka.sh's jars (private-kafka.ts); a process kill
+ *                 keeps what the log holds (the page cache), as for NATS.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { kafkaCommand } from './private-kafka.js';
 
-export type PrivateKind = 'redis' | 'nats' | 'mosquitto';
+export type PrivateKind = 'redis' | 'nats' | 'mosquitto' | 'kafka';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,6 +47,7 @@ export function portOpen(port: number): Promise<boolean> {
 }
 
 async function command(kind: PrivateKind, port: number, dir: string): Promise<string[]> {
+  if (kind === 'kafka') return kafkaCommand(port, dir, freePort);
   if (kind === 'redis') {
     return [
       'redis-server',
@@ -110,7 +114,8 @@ export class PrivateServer {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.#child = child;
-    const deadline = Date.now() + 30_000;
+    // A JVM (Kafka) recovering its log on a busy machine takes far longer than a redis-server.
+    const deadline = Date.now() + (this.kind === 'kafka' ? 180_000 : 30_000);
     while (!(await portOpen(this.port))) {
       if (spawnError) throw new Error(`private ${this.kind}: cannot run ${cmd}: ${spawnError.message}`);
       if (child.exitCode !== null || Date.now() > deadline)

@@ -116,6 +116,37 @@ class WorkerSet {
   async counts(): Promise<WorkerCounts[]> {
     return Promise.all(this.all.map((x) => x.counts()));
   }
+
+  /**
+   * Starts again, under its own id, every worker that exited by itself, as a deployment's supervisor
+   * (systemd, Kubernetes) would: the broker-restarted scenario asks what the broker kept, and a worker
+   * giving up while its broker is down must not hide that. Each revival is a note. Returns the stop.
+   */
+  supervise(notes: string[]): () => void {
+    const handled = new Set<BenchWorker>();
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      const gone = this.all.filter((w) => !handled.has(w) && w.exitedOnItsOwn() !== undefined);
+      if (gone.length === 0) return;
+      busy = true;
+      for (const w of gone) {
+        handled.add(w);
+        notes.push(
+          `worker ${w.id} ${w.exitedOnItsOwn()}; started again under its id (a supervisor's restart)`,
+        );
+      }
+      void this.start(
+        gone.length,
+        gone.map((w) => w.id),
+      )
+        .catch((e: unknown) => notes.push(`a worker could not be started again: ${String(e)}`))
+        .finally(() => {
+          busy = false;
+        });
+    }, 500);
+    return () => clearInterval(timer);
+  }
 }
 
 const sum = (cs: WorkerCounts[], k: keyof WorkerCounts) => cs.reduce((n, c) => n + c[k], 0);
@@ -132,6 +163,7 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
   const notes: string[] = [];
   const workers = new WorkerSet(ctx, topic, group, outDir, sampler);
   let fanout: { stop(): Promise<void> } | undefined;
+  let unsupervise = () => {};
   try {
     await broker.ensureTopics([{ topic, partitions: workload.partitions }]);
     // redis+fanout workers only receive through the narrowcast middleware (heroflow fanout): run it here.
@@ -153,6 +185,7 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
     }
     const first = spec.fault === 'worker-killed' || spec.fault === 'worker-joins' ? 1 : spec.workers;
     if (!late) await workers.start(first);
+    if (spec.fault === 'broker-restarted') unsupervise = workers.supervise(notes);
     const target = spec.count ?? Math.round((spec.rate * (spec.durationMs ?? 0)) / 1000);
     let faultDone: Promise<unknown> = Promise.resolve();
     let faulted = false;
@@ -199,6 +232,7 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
     const copies = broker.capabilities.groups === 'broadcast' ? Math.max(1, spec.workers) : 1;
     const stalled = await waitCommitted(ctx, spec, workers, published.acked, copies);
     if (stalled) notes.push('the workers stopped before committing every message (see lost)');
+    unsupervise();
     // The last look at the workers' CPU and memory while they still run.
     sampler.sample();
     await Promise.all(workers.all.map((w) => w.stop().catch((e: unknown) => notes.push(String(e)))));
@@ -235,6 +269,7 @@ export async function runOnce(ctx: BrokerContext, spec: RunSpec): Promise<RunRes
       notes,
     };
   } finally {
+    unsupervise();
     sampler.stop();
     await Promise.all(workers.all.map((w) => w.stop().catch(() => {})));
     await fanout?.stop();

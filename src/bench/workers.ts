@@ -39,6 +39,8 @@ export interface BenchWorker {
   /** SIGKILL: nothing flushed, nothing committed. */
   kill(): Promise<void>;
   readonly canKill: boolean;
+  /** Why the worker ended by itself (a non-zero exit nobody asked for); undefined while it runs or after stop/kill. */
+  exitedOnItsOwn(): string | undefined;
 }
 
 const BIN = fileURLToPath(new URL('../../bin/heroflow.js', import.meta.url));
@@ -51,6 +53,8 @@ class ChildWorker implements BenchWorker {
   #stderr = '';
   #metricsUrl: string | undefined;
   #last: WorkerCounts = { consumed: 0, committed: 0 };
+  #ended = false;
+  #code: number | null = null;
 
   constructor(readonly spec: WorkerSpec) {
     const s = spec;
@@ -65,7 +69,12 @@ class ChildWorker implements BenchWorker {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    this.#exit = new Promise((r) => this.#child.once('exit', (code) => r(code)));
+    this.#exit = new Promise((r) =>
+      this.#child.once('exit', (code) => {
+        this.#code = code;
+        r(code);
+      }),
+    );
     this.#child.stderr?.on('data', (b: Buffer) => {
       // Keep the head (startup lines) and the tail (the failure), not an unbounded log.
       this.#stderr = (this.#stderr + b.toString()).slice(-20_000);
@@ -113,7 +122,13 @@ class ChildWorker implements BenchWorker {
     return this.#last;
   }
 
+  exitedOnItsOwn(): string | undefined {
+    if (this.#ended || this.#code === null || this.#code === 0) return undefined;
+    return `exited with ${this.#code}: ${this.#stderr.trim().split('\n').slice(-1).join('').slice(0, 300)}`;
+  }
+
   async stop(): Promise<void> {
+    this.#ended = true;
     await this.counts();
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
     const code = await this.#exit;
@@ -126,6 +141,7 @@ class ChildWorker implements BenchWorker {
   }
 
   async kill(): Promise<void> {
+    this.#ended = true;
     await this.counts();
     this.#child.kill('SIGKILL');
     await this.#exit;
@@ -180,6 +196,10 @@ class InProcessWorker implements BenchWorker {
 
   kill(): Promise<void> {
     return Promise.reject(new Error('an in-process worker cannot be killed'));
+  }
+
+  exitedOnItsOwn(): string | undefined {
+    return undefined;
   }
 }
 

@@ -9,6 +9,16 @@ import { z } from 'zod';
 import { HeroflowError } from '../errors.js';
 
 const positiveInt = z.number().int().positive();
+
+/** The fault scenarios, in the order the bench runs them by default (run.ts injects them). */
+export const FAULTS = [
+  'late-workers',
+  'dead-workers',
+  'worker-killed',
+  'worker-joins',
+  'broadcast-workers',
+  'broker-restarted',
+] as const;
 const seconds = z.number().positive().max(3600);
 
 export const WORKLOAD_SCHEMA = z
@@ -48,16 +58,7 @@ export const WORKLOAD_SCHEMA = z
     /** Messages of each fault scenario. */
     faultMessages: positiveInt,
     /** Fault scenarios to run (any of FAULTS). */
-    faults: z.array(
-      z.enum([
-        'late-workers',
-        'dead-workers',
-        'worker-killed',
-        'worker-joins',
-        'broadcast-workers',
-        'broker-restarted',
-      ]),
-    ),
+    faults: z.array(z.enum(FAULTS)),
     /** broker-restarted: how long the private server stays down between its SIGKILL and its restart. */
     brokerDownSeconds: seconds,
     /** Runs with 1, 2, 4… workers for the scaling statement ([] skips them). */
@@ -95,14 +96,7 @@ export const DEFAULT_WORKLOAD: Workload = {
     backlogTolerance: 0.1,
   },
   faultMessages: 10_000,
-  faults: [
-    'late-workers',
-    'dead-workers',
-    'worker-killed',
-    'worker-joins',
-    'broadcast-workers',
-    'broker-restarted',
-  ],
+  faults: [...FAULTS],
   brokerDownSeconds: 2,
   scaling: [1, 2, 4],
   scalingMessages: 10_000,
