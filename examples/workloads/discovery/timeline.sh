@@ -3,6 +3,7 @@
 # → 10 s → {dogs} → 10 s → {cats, birds} → 10 s → shutdown (here: → {} then stop). The manager re-reads
 # the file every second; this script only swaps the file's content.
 #   examples/workloads/discovery/timeline.sh [broker-url]      (default memory://)
+#   examples/workloads/discovery/timeline.sh pulsar+ws://127.0.0.1:8080   (on Pulsar, as the seed ran it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 broker=${1:-memory://}
