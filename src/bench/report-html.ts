@@ -32,7 +32,11 @@ function summaryTable(report: BenchReport): string {
       return [
         b.url,
         n(l.publishRate),
-        l.sustainableRate === undefined ? '–' : n(l.sustainableRate),
+        l.sustainableRate === undefined
+          ? '–'
+          : l.sustainableRate === 0
+            ? `< ${n(l.failedRate ?? report.workload.maxRate.startRate)}`
+            : n(l.sustainableRate),
         n(l.endToEndRate),
         l.publishP99.toFixed(1),
         l.e2eP99 === undefined ? '–' : n(l.e2eP99),
