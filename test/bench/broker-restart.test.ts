@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { BenchReport, BrokerReport } from '../../src/bench/bench.js';
 import { privateUrl, restartNotRun } from '../../src/bench/broker-restart.js';
 import { findingsOf } from '../../src/bench/findings.js';
+import { PrivateServer } from '../../src/bench/private-server.js';
 import { brokerTable } from '../../src/bench/summary.js';
 import { DEFAULT_WORKLOAD } from '../../src/bench/workload.js';
 
@@ -53,4 +54,14 @@ test('a scenario not run shows as "not run: <reason>" in the broker table and in
     /\| broker-restarted \|\n[^\n]*\n\| `amqp:[^\n]*\| not run: needs a private server \|$/,
   );
   assert.ok(findingsOf(broker).some((f) => f.topic === 'broker-restarted' && /never restarts/.test(f.text)));
+});
+
+test('a server binary that is not there is an error naming it, not a crash of the bench', async () => {
+  const path = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    await assert.rejects(PrivateServer.start('redis'), /cannot run redis-server: .*ENOENT/);
+  } finally {
+    process.env.PATH = path;
+  }
 });
