@@ -1,9 +1,9 @@
 /**
  * Issue 5 end to end: the queue brokers behind the one contract survive a worker SIGKILL'd mid-run.
- * For RabbitMQ, Redis Streams and NATS JetStream each: a seeded tournament is published while no worker
+ * For RabbitMQ, Redis Streams, NATS JetStream and Pulsar each: a seeded tournament is published while no worker
  * runs, a real `heroflow worker` process (the compiled CLI) is killed with SIGKILL once some files are
  * durable, a second worker of the same group finishes, and the Parquet output (read with hyparquet) holds
- * every published record. These brokers redeliver by message, not by offset, so a record that was in a
+ * every published record, in all five tables. These brokers redeliver by message, not by offset, so a record that was in a
  * file before the kill but not yet acknowledged is written again: duplicates are allowed, counted and
  * printed, and every one of them carries a published msg_id (the set of msg_ids is the published set).
  *
@@ -11,7 +11,9 @@
  *   RabbitMQ       requeues the unacked deliveries as soon as the connection drops;
  *   Redis Streams  a live member reclaims (XAUTOCLAIM) entries idle ≥ claimIdleMs: set to 1 s;
  *   NATS           redelivers after ack_wait: ackWaitMs=3000, and --roll-age 1s keeps every file of the
- *                  live worker well inside it (the worker acks only when a file is durable).
+ *                  live worker well inside it (the worker acks only when a file is durable);
+ *   Pulsar         gives a consumer's unacked messages back to the subscription (Shared) as soon as its
+ *                  socket drops, but with redeliveryCount 0: they cannot be flagged (redeliveryFlag false).
  * Nothing here asserts how quickly anything happens. Run `npm run build` first: the workers are the build.
  */
 import assert from 'node:assert/strict';
@@ -23,7 +25,9 @@ import { after, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import type { NatsBroker } from '../../src/brokers/nats/index.js';
+import type { PulsarBroker } from '../../src/brokers/pulsar/index.js';
 import { openBroker } from '../../src/brokers/registry.js';
+import { TABLES } from '../../src/etl/index.js';
 import { SERVICE_URLS, type ServiceName, skipUnlessService } from '../helpers/services.js';
 import {
   heroflow,
@@ -46,6 +50,8 @@ interface Case {
   url: (group: string) => string;
   /** Removes what the run left on the broker. */
   cleanup: (p: Published) => Promise<void>;
+  /** The broker flags what a dead member held as redelivered (Capabilities.redeliveryFlag). */
+  flagsRedelivery: boolean;
 }
 
 const CASES: Case[] = [
@@ -64,6 +70,7 @@ const CASES: Case[] = [
       }
       await conn.close();
     },
+    flagsRedelivery: true,
   },
   {
     name: 'Redis Streams',
@@ -75,6 +82,7 @@ const CASES: Case[] = [
       await redis.del(...Object.keys(p.byTopic));
       redis.disconnect();
     },
+    flagsRedelivery: true,
   },
   {
     name: 'NATS JetStream',
@@ -85,6 +93,23 @@ const CASES: Case[] = [
       await broker.jsm.streams.delete(natsStream).catch(() => {});
       await broker.close();
     },
+    flagsRedelivery: true,
+  },
+  {
+    name: 'Pulsar',
+    service: 'pulsar',
+    url: () => SERVICE_URLS.pulsar,
+    cleanup: async (p) => {
+      const broker = (await openBroker(SERVICE_URLS.pulsar)) as PulsarBroker;
+      const { http, tenant, namespace } = broker.settings;
+      for (const t of Object.keys(p.byTopic)) {
+        await fetch(`${http}/admin/v2/persistent/${tenant}/${namespace}/${t}?force=true`, {
+          method: 'DELETE',
+        });
+      }
+      await broker.close();
+    },
+    flagsRedelivery: false,
   },
 ];
 
@@ -169,10 +194,15 @@ describe('queue brokers: heroflow worker SIGKILL mid-run, restart in the same gr
       assert.equal(ids.unique, p.total, 'no record lost');
       assert.deepEqual(ids.ids, p.ids, 'every row carries a published msg_id: each duplicate shares its id');
       assert.ok(consumed >= p.total - before.unique, 'the restart consumed at least what was missing');
-      assert.ok(
-        redelivered > 0,
-        "the dead worker's unacknowledged records came back, flagged as redelivered",
-      );
+      for (const table of TABLES.map((s) => s.name)) {
+        assert.ok((await tableFiles(out, table)).length > 0, `${table} has files`);
+      }
+      if (c.flagsRedelivery) {
+        assert.ok(
+          redelivered > 0,
+          "the dead worker's unacknowledged records came back, flagged as redelivered",
+        );
+      }
     });
   }
 });
