@@ -2,6 +2,7 @@
  * ETL throughput: simulator-shaped records → ParquetSink → memory storage, against the Parquet writer alone.
  *
  *   node --import tsx bench/etl.ts [--records 200000] [--runs 3] [--compression zstd] [--batch 1000] [--writer wasm|both]
+ *     [--etl-threads 1]
  *
  * Prints per run and as the median of `--runs`: (a) records/s of the full path (deliveries in → parse →
  * rows → Arrow → Parquet → files durable in memory storage, `onDurable` called), with the sink configured
@@ -18,7 +19,7 @@ import type { Delivery } from '../src/brokers/types.js';
 import { PIPELINE_DEFAULTS } from '../src/config/index.js';
 import { ChunkPacker } from '../src/etl/packed.js';
 import { type Compression, encodeParquet } from '../src/etl/parquet.js';
-import { messageId } from '../src/etl/record.js';
+import { keySizeOf } from '../src/etl/record.js';
 import { SegmentRows } from '../src/etl/rows.js';
 import { RecordScanner } from '../src/etl/scan-record.js';
 import type { TableSpec } from '../src/etl/schemas.js';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1000' },
     writer: { type: 'string', default: 'wasm' },
     runs: { type: 'string', default: '3' },
+    'etl-threads': { type: 'string', default: String(PIPELINE_DEFAULTS.etlThreads) },
   },
 });
 const N = Number(args.records);
@@ -96,6 +98,7 @@ async function fullPath(input: Delivery[]) {
     // The worker's defaults (the settings table's).
     roll: PIPELINE_DEFAULTS.roll,
     memoryBudgetBytes: PIPELINE_DEFAULTS.memoryBudgetBytes,
+    etlThreads: Number(args['etl-threads']),
     compression,
     onDurable: async () => {},
     onDeadLetter: async () => {},
@@ -129,7 +132,7 @@ function prebuild(input: Delivery[]): [TableSpec, Table][] {
       seg = { rows: new SegmentRows('bench', d.topic), n: 0, bytes: 0 };
       open.set(k, seg);
     }
-    packer.pack(d, -1, messageId(d));
+    packer.pack(d, keySizeOf(d));
     transformRecord(seg.rows, packer.take(), 0, scanner);
     seg.bytes += deliveryBytes(d, -1, false);
     if (++seg.n >= PIPELINE_DEFAULTS.roll.maxRows || seg.bytes >= PIPELINE_DEFAULTS.roll.maxBytes) {
@@ -188,7 +191,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const input = generate(N);
 const valueBytes = input.reduce((s, d) => s + d.value.byteLength, 0);
 console.log(
-  `records: ${N.toLocaleString('en-US')} (${mb(valueBytes)} MB of JSON values), compression ${compression}, batch ${BATCH}, runs ${RUNS}`,
+  `records: ${N.toLocaleString('en-US')} (${mb(valueBytes)} MB of JSON values), compression ${compression}, batch ${BATCH}, runs ${RUNS}, ETL threads ${args['etl-threads']}`,
 );
 
 const tables = prebuild(input);

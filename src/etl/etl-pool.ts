@@ -88,93 +88,47 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-export class EtlPool {
+/** One thread and the replies it owes. */
+class EtlThread {
   private worker: Worker | undefined;
-  private nextSeg = 1;
-  private nextReq = 1;
-  private readonly waiting = new Map<number, Waiter>();
-  private broken: Error | undefined;
-  private closed = false;
+  readonly waiting = new Map<number, Waiter>();
+  /** Segments open on this thread (the pool opens a new one on the thread with the fewest). */
+  segments = 0;
 
-  constructor(private readonly entry: URL | string = defaultEtlEntry()) {}
+  constructor(
+    private readonly entry: URL | string,
+    private readonly die: (err: Error) => void,
+    private readonly isClosed: () => boolean,
+  ) {}
 
-  /** Starts the thread now (loading parquet-wasm and Arrow takes a few hundred ms) instead of at the first chunk. */
-  warmUp(): void {
-    if (this.broken === undefined && !this.closed) this.start();
-  }
-
-  /** Opens a segment on the thread; returns its id. */
-  open(o: SegmentOpen): number {
-    const seg = this.nextSeg++;
-    this.post({ op: 'open', seg, ...o });
-    return seg;
-  }
-
-  /** Hands a packed chunk to the segment; its buffers are transferred and unusable afterwards. */
-  async chunk(seg: number, chunk: PackedChunk): Promise<ChunkResult> {
-    const r = await this.request({ op: 'chunk', seg, req: 0, chunk }, [
-      chunk.meta.buffer as ArrayBuffer,
-      chunk.bytes.buffer as ArrayBuffer,
-    ]);
-    if (r.kind !== 'chunk') throw new Error(`unexpected ETL reply ${r.kind}`);
-    return { rejects: r.rejects, firstTime: r.firstTime };
-  }
-
-  /** Ends a segment: resolves with its encoded files (table order, etl_meta last). */
-  async finish(seg: number, f: SegmentFinish): Promise<EncodedFile[]> {
-    const r = await this.request({ op: 'finish', seg, req: 0, ...f });
-    if (r.kind !== 'finish') throw new Error(`unexpected ETL reply ${r.kind}`);
-    return r.files;
-  }
-
-  /** Forgets a segment without writing it. */
-  abort(seg: number): void {
-    this.post({ op: 'abort', seg });
-  }
-
-  /** Stops the thread; outstanding requests reject. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const worker = this.worker;
-    this.worker = undefined;
-    this.failAll(new Error('the ETL thread pool was closed'));
-    if (worker !== undefined) await worker.terminate();
-  }
-
-  private request(m: EtlRequest & { req: number }, transfer: ArrayBuffer[] = []): Promise<EtlReply> {
-    if (this.broken !== undefined) return Promise.reject(this.broken);
-    if (this.closed) return Promise.reject(new Error('the ETL thread pool is closed'));
-    const req = this.nextReq++;
-    m.req = req;
-    return new Promise<EtlReply>((resolve, reject) => {
-      this.waiting.set(req, {
-        resolve: (r) =>
-          r.kind === 'error' ? reject(new Error(`Parquet ETL failed: ${r.error}`)) : resolve(r),
-        reject,
-      });
-      if (this.waiting.size === 1) this.worker?.ref();
-      this.post(m, transfer);
-    });
-  }
-
-  private post(m: EtlRequest, transfer: ArrayBuffer[] = []): void {
-    if (this.broken !== undefined || this.closed) return;
-    this.start().postMessage(m, transfer);
-  }
-
-  private start(): Worker {
+  start(): Worker {
     if (this.worker !== undefined) return this.worker;
     const worker = spawn(this.entry);
     worker.on('message', (r: EtlReply) => this.settle(r));
     worker.on('error', (err) => this.die(err));
     worker.on('exit', (code) => {
-      if (!this.closed) this.die(new Error(`the ETL thread exited (code ${code})`));
+      if (!this.isClosed()) this.die(new Error(`the ETL thread exited (code ${code})`));
     });
     // After the listeners: adding a 'message' listener refs the worker again.
     if (this.waiting.size === 0) worker.unref();
     this.worker = worker;
     return worker;
+  }
+
+  request(m: EtlRequest & { req: number }, transfer: ArrayBuffer[]): Promise<EtlReply> {
+    return new Promise<EtlReply>((resolve, reject) => {
+      this.waiting.set(m.req, {
+        resolve: (r) =>
+          r.kind === 'error' ? reject(new Error(`Parquet ETL failed: ${r.error}`)) : resolve(r),
+        reject,
+      });
+      if (this.waiting.size === 1) this.worker?.ref();
+      this.start().postMessage(m, transfer);
+    });
+  }
+
+  post(m: EtlRequest, transfer: ArrayBuffer[] = []): void {
+    this.start().postMessage(m, transfer);
   }
 
   private settle(r: EtlReply): void {
@@ -185,6 +139,108 @@ export class EtlPool {
     w.resolve(r);
   }
 
+  failAll(err: Error): void {
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+    this.worker?.unref();
+  }
+
+  async terminate(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
+}
+
+/**
+ * `threads` ETL threads (default 1). A segment lives on one thread from open to finish, so its chunks stay
+ * in order; new segments go to the thread holding the fewest. More than one pays where the main thread
+ * has a core to spare (memory://, light clients); with Kafka on two cores the CPU is already full
+ * (docs/performance.md).
+ */
+export class EtlPool {
+  private readonly threads: EtlThread[];
+  /** Which thread each open segment lives on. */
+  private readonly home = new Map<number, EtlThread>();
+  private nextSeg = 1;
+  private nextReq = 1;
+  private broken: Error | undefined;
+  private closed = false;
+
+  constructor(entry: URL | string = defaultEtlEntry(), threads = 1) {
+    const die = (err: Error) => this.die(err);
+    const isClosed = () => this.closed;
+    this.threads = Array.from({ length: Math.max(1, threads) }, () => new EtlThread(entry, die, isClosed));
+  }
+
+  /** Starts the threads now (loading parquet-wasm and Arrow takes a few hundred ms) instead of at the first chunk. */
+  warmUp(): void {
+    if (this.broken === undefined && !this.closed) for (const t of this.threads) t.start();
+  }
+
+  /** Opens a segment on the thread with the fewest open; returns its id. */
+  open(o: SegmentOpen): number {
+    const seg = this.nextSeg++;
+    const thread = this.threads.reduce((a, b) => (b.segments < a.segments ? b : a));
+    thread.segments++;
+    this.home.set(seg, thread);
+    if (this.broken === undefined && !this.closed) thread.post({ op: 'open', seg, ...o });
+    return seg;
+  }
+
+  /** Hands a packed chunk to the segment; its buffers are transferred and unusable afterwards. */
+  async chunk(seg: number, chunk: PackedChunk): Promise<ChunkResult> {
+    const r = await this.request(seg, { op: 'chunk', seg, req: 0, chunk }, [
+      chunk.meta.buffer as ArrayBuffer,
+      chunk.bytes.buffer as ArrayBuffer,
+    ]);
+    if (r.kind !== 'chunk') throw new Error(`unexpected ETL reply ${r.kind}`);
+    return { rejects: r.rejects, firstTime: r.firstTime };
+  }
+
+  /** Ends a segment: resolves with its encoded files (table order, etl_meta last). */
+  async finish(seg: number, f: SegmentFinish): Promise<EncodedFile[]> {
+    const r = await this.request(seg, { op: 'finish', seg, req: 0, ...f });
+    this.release(seg);
+    if (r.kind !== 'finish') throw new Error(`unexpected ETL reply ${r.kind}`);
+    return r.files;
+  }
+
+  /** Forgets a segment without writing it. */
+  abort(seg: number): void {
+    const thread = this.home.get(seg);
+    this.release(seg);
+    if (thread !== undefined && this.broken === undefined && !this.closed) thread.post({ op: 'abort', seg });
+  }
+
+  /** Stops the threads; outstanding requests reject. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new Error('the ETL thread pool was closed'));
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+
+  private release(seg: number): void {
+    const thread = this.home.get(seg);
+    if (thread === undefined) return;
+    thread.segments--;
+    this.home.delete(seg);
+  }
+
+  private request(
+    seg: number,
+    m: EtlRequest & { req: number },
+    transfer: ArrayBuffer[] = [],
+  ): Promise<EtlReply> {
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    if (this.closed) return Promise.reject(new Error('the ETL thread pool is closed'));
+    const thread = this.home.get(seg);
+    if (thread === undefined) return Promise.reject(new Error(`ETL segment ${seg} is not open`));
+    m.req = this.nextReq++;
+    return thread.request(m, transfer);
+  }
+
   private die(err: Error): void {
     if (this.broken !== undefined) return;
     this.broken = err;
@@ -192,8 +248,6 @@ export class EtlPool {
   }
 
   private failAll(err: Error): void {
-    for (const w of this.waiting.values()) w.reject(err);
-    this.waiting.clear();
-    this.worker?.unref();
+    for (const t of this.threads) t.failAll(err);
   }
 }

@@ -72,6 +72,8 @@ export interface ParquetSinkOptions {
   roll: RollPolicy;
   /** One budget for all open segments, in the same estimated bytes as `roll.maxBytes`. */
   memoryBudgetBytes: number;
+  /** Threads of the sink's own ETL pool (default 1); ignored when `etl` is passed in. */
+  etlThreads?: number;
   compression: Compression;
   /** The tables to write (default: all five); rows of the others are not even built. */
   tables?: readonly TableName[];
@@ -145,7 +147,7 @@ export class ParquetSink {
   constructor(private readonly opts: ParquetSinkOptions) {
     this.roll = { ...opts.roll };
     this.budget = opts.memoryBudgetBytes;
-    this.etl = opts.etl ?? new EtlPool();
+    this.etl = opts.etl ?? new EtlPool(undefined, opts.etlThreads);
     // Its start-up (parquet-wasm compile) then overlaps with the first batches instead of the first roll.
     this.etl.warmUp();
     this.keepDeliveries = opts.keepDeliveries ?? true;

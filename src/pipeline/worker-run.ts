@@ -50,6 +50,8 @@ export interface WorkerRunOptions {
   /** When a file rolls in streaming mode (batch mode rolls every `batchSize` messages instead). */
   roll: RollPolicy;
   memoryBudgetBytes: number;
+  /** ETL threads of the sink (ParquetSinkOptions.etlThreads). */
+  etlThreads?: number;
   compression: Compression;
   tables: readonly TableName[];
   idleExitMs?: number;
@@ -206,6 +208,7 @@ export class WorkerRun {
       offsetStore: this.#offsets,
       roll: o.mode === 'batch' ? { ...o.roll, maxRows: o.batchSize } : o.roll,
       memoryBudgetBytes: o.memoryBudgetBytes,
+      etlThreads: o.etlThreads,
       compression: o.compression,
       tables: o.tables,
       idleExitMs: o.idleExitMs,

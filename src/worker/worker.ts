@@ -51,6 +51,8 @@ export interface WorkerOptions {
   offsetStore?: OffsetStore;
   roll: { maxRows: number; maxBytes: number; maxAgeMs: number };
   memoryBudgetBytes: number;
+  /** ETL threads of the sink (ParquetSinkOptions.etlThreads). */
+  etlThreads?: number;
   compression: Compression;
   /** The tables to write (default: all five). */
   tables?: readonly TableName[];
@@ -120,6 +122,7 @@ export class Worker {
       mode: opts.mode === 'batch' ? 'Batch' : 'Streaming',
       roll: opts.roll,
       memoryBudgetBytes: opts.memoryBudgetBytes,
+      etlThreads: opts.etlThreads,
       compression: opts.compression,
       tables: opts.tables,
       log,

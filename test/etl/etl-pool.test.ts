@@ -8,7 +8,7 @@ import type { Delivery } from '../../src/brokers/types.js';
 import { isHeroflowError } from '../../src/errors.js';
 import { EtlPool, type SegmentOpen } from '../../src/etl/etl-pool.js';
 import { ChunkPacker, type PackedChunk } from '../../src/etl/packed.js';
-import { messageId } from '../../src/etl/record.js';
+import { keySizeOf } from '../../src/etl/record.js';
 import { attackFrame, deliveries, envelope, pyDumps } from './fixtures.js';
 import { recordedSink } from './helpers.js';
 
@@ -31,7 +31,7 @@ const FINISH = { service: 'kafka', mode: 'Streaming', openedAt: 1, endedAt: 2 };
 
 function pack(ds: Delivery[]): PackedChunk {
   const p = new ChunkPacker();
-  for (const d of ds) p.pack(d, -1, messageId(d));
+  for (const d of ds) p.pack(d, keySizeOf(d));
   return p.take();
 }
 
@@ -61,6 +61,24 @@ describe('EtlPool (the ETL thread)', () => {
       assert.deepEqual(await damages(fa[0].bytes), [1n, 2n, 3n]);
       assert.deepEqual(await damages(fb[0].bytes), [11n, 12n, 13n]);
       assert.equal(fa[0].rows, 3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('with two threads, spreads segments over both and keeps each in chunk order', async () => {
+    const pool = new EtlPool(undefined, 2);
+    try {
+      const segs = [1, 2, 3].map((n) => pool.open({ ...OPEN, etlId: `etl-${n}` }));
+      const chunks = segs.flatMap((seg, n) => [
+        pool.chunk(seg, pack(deliveries([attackOf(10 * n + 1), attackOf(10 * n + 2)]))),
+        pool.chunk(seg, pack(deliveries([attackOf(10 * n + 3)], { from: 2n }))),
+      ]);
+      await Promise.all(chunks);
+      const files = await Promise.all(segs.reverse().map((seg) => pool.finish(seg, FINISH)));
+      assert.deepEqual(await damages(files[2][0].bytes), [1n, 2n, 3n]);
+      assert.deepEqual(await damages(files[1][0].bytes), [11n, 12n, 13n]);
+      assert.deepEqual(await damages(files[0][0].bytes), [21n, 22n, 23n]);
     } finally {
       await pool.close();
     }

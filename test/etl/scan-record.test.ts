@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { tableToIPC } from 'apache-arrow';
 import type { Delivery } from '../../src/brokers/types.js';
 import { ChunkPacker, F_VALUE, F_VALUE_END, type PackedChunk } from '../../src/etl/packed.js';
-import { isRejection, messageId, parseRecord } from '../../src/etl/record.js';
+import { isRejection, keySizeOf, parseRecord } from '../../src/etl/record.js';
 import { SegmentRows } from '../../src/etl/rows.js';
 import { RecordScanner } from '../../src/etl/scan-record.js';
 import { attackFrame, delivery, envelope, pyDumps, simulatorRecords, startFrame } from './fixtures.js';
@@ -18,7 +18,7 @@ const scanner = new RecordScanner();
 
 function packed(d: Delivery): PackedChunk {
   const p = new ChunkPacker();
-  p.pack(d, -1, messageId(d));
+  p.pack(d, keySizeOf(d));
   return p.take();
 }
 
