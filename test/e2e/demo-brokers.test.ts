@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { NatsBroker } from '../../src/brokers/nats/index.js';
 import { consumerName } from '../../src/brokers/nats/subscription.js';
+import { parsePulsarUrl } from '../../src/brokers/pulsar/index.js';
 import type { RedisStreamsBroker } from '../../src/brokers/redis/index.js';
 import { openBroker } from '../../src/brokers/registry.js';
 import { FileStorage } from '../../src/storage/file.js';
@@ -148,6 +149,22 @@ const CASES: Case[] = [
       await admin.disconnect();
       // A deleted (or never known) group describes as Dead with no members and no offsets.
       return groups.filter((g) => g.state !== 'Dead').map((g) => `${g.groupId} (${g.state})`);
+    },
+  },
+  {
+    // scripts/services.sh up pulsar (not in the default up). The demo's group is a Shared subscription.
+    url: SERVICE_URLS.pulsar,
+    service: 'pulsar',
+    copies: 1,
+    leftBehind: async (group) => {
+      const { http, tenant, namespace } = parsePulsarUrl(SERVICE_URLS.pulsar);
+      const left: string[] = [];
+      for (const topic of TOPICS) {
+        const res = await fetch(`${http}/admin/v2/persistent/${tenant}/${namespace}/${topic}/subscriptions`);
+        const subs = res.ok ? ((await res.json()) as string[]) : [];
+        if (subs.includes(group)) left.push(`${topic}: subscription ${group}`);
+      }
+      return left;
     },
   },
 ];
