@@ -41,7 +41,8 @@ export const PULSAR_CAPABILITIES: Capabilities = {
 };
 
 const PUBLISH_WINDOW = 500;
-const PUBLISH_RETRY_MS = 60_000;
+/** How long a publish rides out a broker that is away (a restart of the standalone takes 10–45 s). */
+const PUBLISH_RETRY_MS = 120_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

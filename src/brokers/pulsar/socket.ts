@@ -20,7 +20,8 @@ export class HttpRefusal extends Error {
 
 /** The refusal as the error a user reads; anything else unchanged. */
 export function refusalError(err: unknown, what: string): unknown {
-  if (!(err instanceof HttpRefusal)) return err;
+  // 5xx: the broker is starting or moving the topic; the caller's retry may still succeed.
+  if (!(err instanceof HttpRefusal) || err.status >= 500) return err;
   if (err.status === 409) {
     return new HeroflowError(
       'HF_BROKER_BUSY',
