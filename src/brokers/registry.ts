@@ -30,7 +30,10 @@ const ADAPTERS: Record<string, () => Promise<AdapterModule>> = {
 
 /** Schemes with an adapter, for messages and `--help`. */
 export function brokerSchemes(): string[] {
-  return Object.keys(ADAPTERS).sort();
+  // `pulsar:` is there only to say which URL to use instead: not a scheme to offer.
+  return Object.keys(ADAPTERS)
+    .filter((s) => s !== 'pulsar')
+    .sort();
 }
 
 function urlError(url: string, problem: string, cause?: unknown): HeroflowError {
