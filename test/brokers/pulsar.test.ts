@@ -92,6 +92,25 @@ async function readBoth(subs: Subscription[], n: number): Promise<Delivery[][]> 
 
 const keysOf = (ds: Delivery[]) => new Set(ds.map((d) => d.key));
 
+describe('pulsar+ws:// on the real broker', { skip }, () => {
+  it('a namespace the broker does not have is HF_BROKER_URL (exit 2), naming the ones it has', async () => {
+    await assert.rejects(openBroker(`${SERVICE_URLS.pulsar}?namespace=hf-missing`), (err: unknown) => {
+      assert.ok(err instanceof HeroflowError);
+      assert.equal(err.code, 'HF_BROKER_URL');
+      assert.match(err.message, /no namespace public\/hf-missing \(it has \[.*"public\/default"/);
+      return true;
+    });
+  });
+
+  it('a topic name Pulsar cannot take is HF_BROKER_UNSUPPORTED before anything is sent', async (t) => {
+    const broker = await openBroker(SERVICE_URLS.pulsar);
+    t.after(() => broker.close());
+    const value = new Uint8Array([1]);
+    await assert.rejects(broker.publish([{ topic: 'a/b', value }]), { code: 'HF_BROKER_UNSUPPORTED' });
+    assert.throws(() => broker.subscribe({ topics: ['a b'], group: 'g' }), { code: 'HF_BROKER_UNSUPPORTED' });
+  });
+});
+
 describe('pulsar subscription types: two members of one group', { skip }, () => {
   async function run(type: SubscriptionType, t: { after: (fn: () => Promise<void>) => void }) {
     const broker: Broker = await openBroker(
