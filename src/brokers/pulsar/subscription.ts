@@ -36,8 +36,8 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export class PulsarSubscription extends PushSubscription {
   readonly #broker: PulsarBroker;
   readonly #sockets = new Map<string, WebSocket>();
-  /** Delivery → its topic and Pulsar message id, until acked or nacked. */
-  readonly #held = new Map<Delivery, { topic: string; messageId: string }>();
+  /** Delivery → its topic, the socket it came on and its Pulsar message id, until acked or nacked. */
+  readonly #held = new Map<Delivery, { topic: string; ws: WebSocket; messageId: string }>();
   readonly #type: SubscriptionType;
   readonly #name: string;
   readonly window: number;
@@ -91,9 +91,15 @@ export class PulsarSubscription extends PushSubscription {
       return;
     }
     this.#sockets.set(topic, ws);
-    ws.on('message', (raw) => this.#receive(topic, String(raw)));
+    ws.on('message', (raw) => this.#receive(topic, ws, String(raw)));
     ws.once('close', () => {
       if (this.#sockets.get(topic) === ws) this.#sockets.delete(topic);
+      // What the closed consumer held goes back to the subscription: drop the copies not handed out yet.
+      this.queue.discard((d) => {
+        if (this.#held.get(d)?.ws !== ws) return false;
+        this.#held.delete(d);
+        return true;
+      });
       if (!this.closing && !this.#broker.closed) void this.#reopen(topic);
     });
   }
@@ -114,7 +120,7 @@ export class PulsarSubscription extends PushSubscription {
     }
   }
 
-  #receive(topic: string, raw: string): void {
+  #receive(topic: string, ws: WebSocket, raw: string): void {
     let m: ConsumerMessage;
     try {
       m = JSON.parse(raw) as ConsumerMessage;
@@ -138,7 +144,7 @@ export class PulsarSubscription extends PushSubscription {
     };
     if (m.key !== undefined && m.key !== null) d.key = m.key;
     if (m.properties && Object.keys(m.properties).length > 0) d.headers = m.properties;
-    this.#held.set(d, { topic, messageId: m.messageId });
+    this.#held.set(d, { topic, ws, messageId: m.messageId });
     this.queue.push(d);
   }
 
