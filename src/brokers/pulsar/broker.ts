@@ -17,6 +17,7 @@ import type {
   TopicSpec,
 } from '../types.js';
 import { connectWithRetry } from '../util/retry.js';
+import { checkSubscribeOptions } from '../util/subscribe-options.js';
 import { TopicProducer } from './producer.js';
 import { admin, HttpRefusal } from './socket.js';
 import { PulsarSubscription } from './subscription.js';
@@ -166,16 +167,7 @@ export class PulsarBroker implements Broker {
 
   subscribe(options: SubscribeOptions): Subscription {
     this.#check();
-    const mode = options.mode ?? 'shared';
-    if (!this.capabilities.modes.includes(mode)) {
-      throw new HeroflowError(
-        'HF_BROKER_UNSUPPORTED',
-        `Pulsar supports subscribe modes ${this.capabilities.modes.join(', ')}, not '${mode}'.`,
-      );
-    }
-    if (!Array.isArray(options.topics) || options.topics.length === 0) {
-      throw new HeroflowError('HF_BROKER_UNSUPPORTED', 'subscribe needs at least one topic');
-    }
+    checkSubscribeOptions('Pulsar', this.capabilities, options);
     for (const t of options.topics) checkTopic(t);
     const sub = new PulsarSubscription(this, options, () => this.#subs.delete(sub));
     this.#subs.add(sub);
