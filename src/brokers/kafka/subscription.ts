@@ -26,6 +26,7 @@ import {
   type TopicPartition,
 } from '../types.js';
 import { BatchQueue } from '../util/batch-queue.js';
+import { connectionLost } from '../util/connect-errors.js';
 import { errorText } from '../util/connection-log.js';
 import { CommitTracker } from '../util/offset-tracker.js';
 import { Signal } from '../util/signal.js';
@@ -299,6 +300,16 @@ export class KafkaSubscription implements Subscription {
     try {
       await this.#consumer.commitOffsets(offsets);
     } catch (err) {
+      if (connectionLost(err)) {
+        // The broker is gone (kafkajs has retried): the consumer's crash handler gives the partitions up,
+        // and whoever reads them next starts from the last commit, writing the same files again. Failing
+        // here would stop a worker that a broker restart should only pause.
+        this.#broker.options.log?.('warn', 'commit lost with the connection; the next owner re-reads', {
+          partitions: offsets.map((o) => positionId(o.topic, o.partition, o.offset)),
+          error: (err as Error).message,
+        });
+        return;
+      }
       // Mid-rebalance the old generation is refused; the same commit is valid once the member has rejoined.
       if (!isRebalanceError(err)) throw err;
       if (!this.#closing) await this.#joined.wait(30_000);

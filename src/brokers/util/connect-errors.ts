@@ -125,6 +125,17 @@ export function fatalConnectError(error: unknown, url: string): HeroflowError | 
   return undefined;
 }
 
+const CONNECTION_NAMES = /^KafkaJS(Connection|ConnectionClosed|BrokerNotFound|NoBrokerAvailable)Error$/;
+const CONNECTION_CODES =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|Connection (error|timeout|closed)|Closed connection/i;
+
+/** The connection to the broker went (refused, reset, closed, timed out): a retry later may succeed. */
+export function connectionLost(error: unknown): boolean {
+  return chain(error).some(
+    (e) => CONNECTION_NAMES.test(nameOf(e)) || CONNECTION_CODES.test(codeOf(e) + text(e)),
+  );
+}
+
 /** A refused connection says nothing about TLS; a port that accepted and then failed might be a TLS one. */
 export function portAnswered(error: unknown): boolean {
   return !chain(error).some((e) => /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(codeOf(e) + text(e)));
