@@ -23,6 +23,7 @@ import {
 } from '../types.js';
 import { connectWithRetry } from '../util/retry.js';
 import { Signal } from '../util/signal.js';
+import { checkSubscribeOptions } from '../util/subscribe-options.js';
 import { deadLetterFor, exchangeFor, HEADER_KEY, HEADER_TS, queueFor } from './names.js';
 import { AmqpSubscription } from './subscription.js';
 import type { AmqpSettings } from './url.js';
@@ -301,16 +302,7 @@ export class AmqpBroker implements Broker {
 
   subscribe(options: SubscribeOptions): Subscription {
     this.#check();
-    const mode = options.mode ?? 'shared';
-    if (!this.capabilities.modes.includes(mode)) {
-      throw new HeroflowError(
-        'HF_BROKER_UNSUPPORTED',
-        `RabbitMQ supports subscribe modes ${this.capabilities.modes.join(', ')}, not '${mode}'.`,
-      );
-    }
-    if (!Array.isArray(options.topics) || options.topics.length === 0) {
-      throw new HeroflowError('HF_BROKER_UNSUPPORTED', 'subscribe needs at least one topic');
-    }
+    checkSubscribeOptions('RabbitMQ', this.capabilities, options);
     const sub = new AmqpSubscription(this, options, () => this.#subs.delete(sub));
     this.#subs.add(sub);
     if (this.#conn) sub.attach();

@@ -16,6 +16,7 @@ import type {
   TopicSpec,
 } from '../types.js';
 import { connectWithRetry } from '../util/retry.js';
+import { checkSubscribeOptions } from '../util/subscribe-options.js';
 import { MqttSubscription } from './subscription.js';
 import type { MqttSettings } from './url.js';
 
@@ -178,16 +179,7 @@ export class MqttBroker implements Broker {
 
   subscribe(options: SubscribeOptions): Subscription {
     this.#check();
-    const mode = options.mode ?? 'shared';
-    if (!this.capabilities.modes.includes(mode)) {
-      throw new HeroflowError(
-        'HF_BROKER_UNSUPPORTED',
-        `MQTT supports subscribe modes ${this.capabilities.modes.join(', ')}, not '${mode}'.`,
-      );
-    }
-    if (!Array.isArray(options.topics) || options.topics.length === 0) {
-      throw new HeroflowError('HF_BROKER_UNSUPPORTED', 'subscribe needs at least one topic');
-    }
+    checkSubscribeOptions('MQTT', this.capabilities, options);
     for (const t of options.topics) checkTopic(t);
     if (/[+#/]/.test(options.group)) {
       throw new HeroflowError(

@@ -34,6 +34,7 @@ import type {
   TopicSpec,
 } from '../types.js';
 import { connectWithRetry } from '../util/retry.js';
+import { checkSubscribeOptions } from '../util/subscribe-options.js';
 import { consumerName, NatsSubscription } from './subscription.js';
 import type { NatsSettings } from './url.js';
 
@@ -232,16 +233,7 @@ export class NatsBroker implements Broker {
 
   subscribe(options: SubscribeOptions): Subscription {
     this.#check();
-    const mode = options.mode ?? 'shared';
-    if (!this.capabilities.modes.includes(mode)) {
-      throw new HeroflowError(
-        'HF_BROKER_UNSUPPORTED',
-        `NATS JetStream supports subscribe modes ${this.capabilities.modes.join(', ')}, not '${mode}'.`,
-      );
-    }
-    if (!Array.isArray(options.topics) || options.topics.length === 0) {
-      throw new HeroflowError('HF_BROKER_UNSUPPORTED', 'subscribe needs at least one topic');
-    }
+    checkSubscribeOptions('NATS JetStream', this.capabilities, options);
     for (const t of options.topics) this.subject(t);
     const sub = new NatsSubscription(this, options, () => this.#subs.delete(sub));
     this.#subs.add(sub);

@@ -26,6 +26,7 @@ import type {
 import { afterDelay } from '../util/after-delay.js';
 import { BatchQueue } from '../util/batch-queue.js';
 import { ConnectionLog } from '../util/connection-log.js';
+import { checkSubscribeOptions } from '../util/subscribe-options.js';
 import { closedError, randomConsumerId } from './client-names.js';
 import { connectRedis } from './connect.js';
 import { unwrap, wrap } from './envelope.js';
@@ -134,17 +135,11 @@ export class RedisPubSubBroker implements Broker {
 
   subscribe(options: SubscribeOptions): Subscription {
     this.#check();
-    const mode = options.mode ?? 'shared';
-    if (!this.capabilities.modes.includes(mode)) {
-      throw new HeroflowError(
-        'HF_BROKER_UNSUPPORTED',
-        `Redis ${this.cfg.kind === 'fanout' ? 'fan-out' : 'Pub/Sub'} supports subscribe modes ` +
-          `${this.capabilities.modes.join(', ')}, not '${mode}'.`,
-      );
-    }
-    if (!Array.isArray(options.topics) || options.topics.length === 0) {
-      throw new HeroflowError('HF_BROKER_UNSUPPORTED', 'subscribe needs at least one topic');
-    }
+    checkSubscribeOptions(
+      `Redis ${this.cfg.kind === 'fanout' ? 'fan-out' : 'Pub/Sub'}`,
+      this.capabilities,
+      options,
+    );
     const sub = new PubSubSubscription(this, options, () => this.#subs.delete(sub));
     this.#subs.add(sub);
     return sub;

@@ -16,6 +16,7 @@ import type {
   TopicSpec,
 } from '../types.js';
 import { ConnectionLog } from '../util/connection-log.js';
+import { checkSubscribeOptions } from '../util/subscribe-options.js';
 import { closedError } from './client-names.js';
 import { connectRedis } from './connect.js';
 import { StreamsSubscription } from './streams-subscription.js';
@@ -114,16 +115,7 @@ export class RedisStreamsBroker implements Broker {
 
   subscribe(options: SubscribeOptions): Subscription {
     this.#check();
-    const mode = options.mode ?? 'shared';
-    if (!this.capabilities.modes.includes(mode)) {
-      throw new HeroflowError(
-        'HF_BROKER_UNSUPPORTED',
-        `Redis Streams supports subscribe modes shared and broadcast, not '${mode}'.`,
-      );
-    }
-    if (!Array.isArray(options.topics) || options.topics.length === 0) {
-      throw new HeroflowError('HF_BROKER_UNSUPPORTED', 'subscribe needs at least one topic');
-    }
+    checkSubscribeOptions('Redis Streams', this.capabilities, options);
     const sub = new StreamsSubscription(this, options, () => this.#subs.delete(sub));
     this.#subs.add(sub);
     return sub;

@@ -1,6 +1,5 @@
 /**
  * What every adapter's `subscribe` checks first: the mode is one it declares, and there is a topic.
- * (The older adapters still spell this out themselves; new ones call this.)
  */
 import { HeroflowError } from '../../errors.js';
 import type { Capabilities, SubscribeOptions } from '../types.js';
