@@ -7,7 +7,9 @@
  *
  * So a broker that advertises 127.0.0.1:9092 works unchanged from inside. `cut()` takes the namespace's
  * loopback down: every packet of the host's connections is dropped from then on — no FIN, no RST — which is
- * what a network partition looks like to the broker and to the worker (a kill would close the sockets).
+ * what a network partition looks like to the broker and to the worker (a kill would close the sockets);
+ * `heal()` brings it up again and the same connections carry on (TCP retransmits what was dropped).
+ * `sentBytes` counts what the host's processes sent towards the servers, so a test can prove the cut held.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -43,6 +45,7 @@ export class NetnsHost {
   readonly #servers: net.Server[] = [];
   readonly #children: ChildProcess[] = [];
   #forwarder: ChildProcess | undefined;
+  #sent = 0;
 
   private constructor(
     readonly name: string,
@@ -61,6 +64,9 @@ export class NetnsHost {
         const sock = path.join(dir, `${port}.sock`);
         const server = net.createServer((c) => {
           const up = net.connect({ host: '127.0.0.1', port });
+          c.on('data', (b: Buffer) => {
+            host.#sent += b.length;
+          });
           c.pipe(up).pipe(c);
           c.on('error', () => up.destroy());
           up.on('error', () => c.destroy());
@@ -95,9 +101,19 @@ export class NetnsHost {
     return child;
   }
 
+  /** Bytes the host's processes have sent to the servers through the bridge so far. */
+  get sentBytes(): number {
+    return this.#sent;
+  }
+
   /** The partition: the namespace's loopback goes down, its packets are dropped. */
   async cut(): Promise<void> {
     await run('ip', ['netns', 'exec', this.name, 'ip', 'link', 'set', 'lo', 'down']);
+  }
+
+  /** The partition ends: the loopback comes up again, packets flow on the connections that survived. */
+  async heal(): Promise<void> {
+    await run('ip', ['netns', 'exec', this.name, 'ip', 'link', 'set', 'lo', 'up']);
   }
 
   async destroy(): Promise<void> {
