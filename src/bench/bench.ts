@@ -57,6 +57,7 @@ const SERVICE_OF: Partial<Record<BrokerKind, string>> = {
   amqp: 'rabbitmq',
   nats: 'nats',
   mqtt: 'mosquitto',
+  pulsar: 'pulsar',
 };
 
 function serverPid(kind: BrokerKind): number | undefined {
