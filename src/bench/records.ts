@@ -20,8 +20,6 @@ export interface RecordPool {
   meanBytes: number;
 }
 
-const GAME_TOKEN = /"GAME_TOKEN": ?"([^"]+)"/;
-
 /** Plays a seeded tournament and keeps what its logger would have published. */
 export async function simulatorPool(players: number, loggerModule: string): Promise<RecordPool> {
   const captured: Message[] = [];
@@ -32,11 +30,14 @@ export async function simulatorPool(players: number, loggerModule: string): Prom
     stdout: false,
     clock,
     broker: { publish: async (ms) => void captured.push(...ms) },
+    // The transport's own keying (--key-by game): a regex over the value missed the token, which sits
+    // inside the JSON-encoded task string, and left every record on one key and one partition.
+    keyBy: 'game',
   });
   await runTournament({ players, gamesPerPlayer: 2, seed: 12, roster: await loadRoster(), logger, clock });
   await logger.close();
   const values = captured.map((m) => m.value);
-  const keys = values.map((v) => GAME_TOKEN.exec(Buffer.from(v).toString('utf8'))?.[1] ?? 'lobby');
+  const keys = captured.map((m) => m.key ?? 'lobby');
   const meanBytes = Math.round(values.reduce((n, v) => n + v.byteLength, 0) / Math.max(1, values.length));
   return { values, keys, lanes: [], meanBytes };
 }

@@ -34,6 +34,13 @@ import type { KafkaBroker } from './broker.js';
 import { isRebalanceError, KafkaDelivery, rawHeadersOf } from './delivery.js';
 
 const key = (topic: string, partition: number) => `${topic}/${partition}`;
+/** The group coordinator drops a member it has not heard from for this long. */
+const SESSION_TIMEOUT_MS = 10_000;
+/**
+ * Without a heartbeat answered for this long the coordinator has dropped this member (a margin over the
+ * session timeout for answers still in flight): its partitions are another member's now.
+ */
+const PRESUMED_DEAD_MS = SESSION_TIMEOUT_MS + 2_000;
 const EMPTY = new Uint8Array(0);
 
 function byTopic(parts: TopicPartition[]): { topic: string; partitions: number[] }[] {
@@ -61,6 +68,9 @@ export class KafkaSubscription implements Subscription {
   #revoking: Promise<void> | undefined;
   #generation = 0;
   #closing: Promise<void> | undefined;
+  /** When the coordinator last answered this member (a heartbeat or a join). */
+  #lastContact = Date.now();
+  readonly #watchdog: NodeJS.Timeout;
   readonly #ready: Promise<void>;
   #settleReady!: (err?: unknown) => void;
 
@@ -85,7 +95,7 @@ export class KafkaSubscription implements Subscription {
     this.#ready.catch(() => {});
     this.#consumer = broker.kafka.consumer({
       groupId: options.group,
-      sessionTimeout: 10_000,
+      sessionTimeout: SESSION_TIMEOUT_MS,
       rebalanceTimeout: 30_000,
       heartbeatInterval: 1_000,
       // Short fetch waits keep kafkajs heartbeating (and noticing rebalances) promptly.
@@ -99,7 +109,26 @@ export class KafkaSubscription implements Subscription {
         restartOnFailure: async () => !this.#closing,
       },
     });
+    // A member cut off from the coordinator (a network partition) learns that it was dropped only when it
+    // can talk to it again; until then it would go on handing out and writing what the group has given to
+    // another member. Past the session timeout its partitions are taken to be lost.
+    this.#watchdog = setInterval(() => this.#checkContact(), 1000);
+    this.#watchdog.unref();
     this.#start().catch((err) => this.#fail(err));
+  }
+
+  #checkContact(): void {
+    const silent = Date.now() - this.#lastContact;
+    if (this.#closing || this.#owned.size === 0 || silent < PRESUMED_DEAD_MS) return;
+    this.#broker.options.log?.(
+      'warn',
+      'no heartbeat answered for longer than the session timeout: partitions lost',
+      {
+        silentMs: silent,
+        partitions: [...this.#owned.keys()],
+      },
+    );
+    void this.#revokeAll(true);
   }
 
   ready(): Promise<void> {
@@ -130,6 +159,9 @@ export class KafkaSubscription implements Subscription {
     c.on(c.events.REBALANCING, () => void this.#revokeAll(true));
     c.on(c.events.CRASH, (e) => this.#onCrash(e.payload.error, e.payload.restart));
     c.on(c.events.CONNECT, () => this.#broker.connection.restored(this));
+    c.on(c.events.HEARTBEAT, () => {
+      this.#lastContact = Date.now();
+    });
     if (this.#closing) return;
     await c.connect();
     await c.subscribe({ topics, fromBeginning: true });
@@ -142,6 +174,7 @@ export class KafkaSubscription implements Subscription {
   }
 
   #onJoin(assignment: Record<string, number[]>): void {
+    this.#lastContact = Date.now();
     this.#broker.connection.restored(this);
     this.#joined.notify();
     const parts = Object.entries(assignment).flatMap(([topic, ps]) =>
@@ -313,7 +346,11 @@ export class KafkaSubscription implements Subscription {
       // Mid-rebalance the old generation is refused; the same commit is valid once the member has rejoined.
       if (!isRebalanceError(err)) throw err;
       if (!this.#closing) await this.#joined.wait(30_000);
-      const still = offsets.filter((o) => this.#owned.has(key(o.topic, o.partition)));
+      // Owned again after the rejoin does not mean owned all along: another member may have read on and
+      // committed further meanwhile (this one was cut off), and this commit must not move the group back.
+      const still = await this.#notBehindGroup(
+        offsets.filter((o) => this.#owned.has(key(o.topic, o.partition))),
+      );
       try {
         if (still.length > 0 && !this.#closing) await this.#consumer.commitOffsets(still);
         else if (still.length > 0) throw err;
@@ -327,6 +364,28 @@ export class KafkaSubscription implements Subscription {
         });
       }
     }
+  }
+
+  /** The offsets that are ahead of what the group has committed (all of them if that cannot be read). */
+  async #notBehindGroup(
+    offsets: { topic: string; partition: number; offset: string }[],
+  ): Promise<{ topic: string; partition: number; offset: string }[]> {
+    if (offsets.length === 0) return offsets;
+    const out: typeof offsets = [];
+    for (const topic of new Set(offsets.map((o) => o.topic))) {
+      const group = await this.#broker.groupOffsets(this.#opts.group, topic).catch(() => undefined);
+      for (const o of offsets) {
+        if (o.topic !== topic) continue;
+        const committed = group?.get(o.partition);
+        if (committed === undefined || BigInt(o.offset) > committed) out.push(o);
+        else
+          this.#broker.options.log?.('warn', 'stale commit dropped: the group has read further', {
+            partition: positionId(o.topic, o.partition, o.offset),
+            committed: committed.toString(),
+          });
+      }
+    }
+    return out;
   }
 
   /**
@@ -403,6 +462,7 @@ export class KafkaSubscription implements Subscription {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      clearInterval(this.#watchdog);
       this.#settleReady(
         new HeroflowError('HF_BROKER_CLOSED', `subscription to ${this.#opts.topics.join(', ')} was closed`),
       );

@@ -125,11 +125,15 @@ export function fatalConnectError(error: unknown, url: string): HeroflowError | 
   return undefined;
 }
 
-const CONNECTION_NAMES = /^KafkaJS(Connection|ConnectionClosed|BrokerNotFound|NoBrokerAvailable)Error$/;
+const CONNECTION_NAMES =
+  /^KafkaJS(Connection|ConnectionClosed|BrokerNotFound|NoBrokerAvailable|RequestTimeout)Error$/;
 const CONNECTION_CODES =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|Connection (error|timeout|closed)|Closed connection/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|Connection (error|timeout|closed)|Closed connection|Request \w+\(.*\) timed out/i;
 
-/** The connection to the broker went (refused, reset, closed, timed out): a retry later may succeed. */
+/**
+ * The connection to the broker went (refused, reset, closed) or stopped answering (a request timed out:
+ * what a network partition looks like, its packets dropped): a retry later may succeed.
+ */
 export function connectionLost(error: unknown): boolean {
   return chain(error).some(
     (e) => CONNECTION_NAMES.test(nameOf(e)) || CONNECTION_CODES.test(codeOf(e) + text(e)),
