@@ -13,10 +13,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { freePort } from '../../src/bench/private-server.js';
 import { openBroker } from '../../src/brokers/registry.js';
 import { isHeroflowError } from '../../src/errors.js';
 import { AzureStorage, GcsStorage, type ObjectStoreOptions, type Storage } from '../../src/storage/index.js';
@@ -51,17 +51,6 @@ function skipReason(bin: string, service: string): false | string {
   if (!FAULTS) return 'set HEROFLOW_FAULT_TESTS=1 to kill and restart a private emulator';
   if (existsSync(bin)) return false;
   return skipIfMissing(`${bin} is missing; install it with: scripts/services.sh up ${service}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
