@@ -7,9 +7,11 @@
  *
  * Rebalances are eager (kafkajs implements the classic protocol): every owned partition is revoked, then
  * the new assignment arrives. `onRevoke` is awaited before the rejoin when the rebalance is noticed by the
- * heartbeat inside `eachBatch`; when kafkajs notices it elsewhere it rejoins at once and `onRevoke` runs
- * alongside — its commits then go out with the next generation (classic groups accept that), so the worst
- * case is that the new owner re-reads a few messages: duplicates, never loss.
+ * heartbeat inside `eachBatch`. When kafkajs notices it elsewhere it rejoins at once, so the partitions
+ * may be another member's already: `onRevoke(…, { lost: true })`, and the consumer drops what it holds
+ * (a file written then could replace the new owner's; docs/kafka.md). The same when no heartbeat has
+ * been answered for longer than the session timeout (a network partition): the coordinator has dropped
+ * this member.
  *
  * Positions: kafkajs is always told `fromBeginning` (so "offset out of range" restarts from the
  * beginning); `latest` for a group without commits is done here by seeking to the end offsets captured
