@@ -21,6 +21,7 @@ import {
   type Subscription,
   type TopicSpec,
 } from '../types.js';
+import { errorText } from '../util/connection-log.js';
 import { connectWithRetry } from '../util/retry.js';
 import { Signal } from '../util/signal.js';
 import { checkSubscribeOptions } from '../util/subscribe-options.js';
@@ -49,7 +50,6 @@ const PUBLISH_RETRY_MS = 120_000;
 const RECONNECT_MAX_DELAY_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 function toBuffer(v: Uint8Array): Buffer {
   return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);

@@ -15,6 +15,7 @@ import type {
   Subscription,
   TopicSpec,
 } from '../types.js';
+import { errorText } from '../util/connection-log.js';
 import { connectWithRetry } from '../util/retry.js';
 import { checkSubscribeOptions } from '../util/subscribe-options.js';
 import { MqttSubscription } from './subscription.js';
@@ -39,7 +40,6 @@ export const MQTT_CAPABILITIES: Capabilities = {
 export const PROP_KEY = 'heroflow-key';
 export const PROP_TS = 'heroflow-ts';
 const PUBLISH_WINDOW = 500;
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Publish topics must not hold wildcards and must not be empty. */
 export function checkTopic(topic: string): void {

@@ -15,6 +15,7 @@ import type WebSocket from 'ws';
 import type { Delivery, NackOptions, SubscribeOptions, TopicPartition } from '../types.js';
 import { positionId } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
+import { errorText } from '../util/connection-log.js';
 import { PushSubscription } from '../util/push-subscription.js';
 import type { PulsarBroker } from './broker.js';
 import { decodeMessageId } from './message-id.js';
@@ -31,7 +32,6 @@ interface ConsumerMessage {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class PulsarSubscription extends PushSubscription {
   readonly #broker: PulsarBroker;
