@@ -69,12 +69,23 @@ function crashTest(brokerUrl: string, label: string, skip: false | string): void
       first.stderr.on('data', (b: Buffer) => {
         firstErr += b.toString();
       });
-      await until(() => recorded(record).length >= 10, 'the first run processed 10 messages', 60_000);
+      // The processor logs each task's start: kill once 10 are done and some started task is not (a task
+      // takes 300 ms, so it is still running a few ms later, at the kill).
+      const startedNames = () =>
+        new Set([...firstErr.matchAll(/crash: (m\d+) publish #0/g)].map((m) => m[1]));
+      const running = () => {
+        const done = new Set(recorded(record));
+        return [...startedNames()].filter((n) => !done.has(n));
+      };
+      await until(
+        () => recorded(record).length >= 10 && running().length > 0,
+        'the first run processed 10 messages with more in flight',
+        60_000,
+      );
       first.kill('SIGKILL');
       await exited(first);
       const before = new Set(recorded(record));
-      // Tasks were running at the kill: more started (the processor logs each start) than recorded.
-      const started = new Set([...firstErr.matchAll(/crash: (m\d+) publish #0/g)].map((m) => m[1]));
+      const started = startedNames();
       const inFlight = [...started].filter((n) => !before.has(n));
       assert.ok(
         inFlight.length > 0,
