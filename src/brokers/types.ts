@@ -160,6 +160,13 @@ export interface Subscription extends AsyncIterable<Delivery[]> {
    * consumer that commits late (the worker, once per durable file) need not keep a million messages alive.
    */
   commitRun?(first: Delivery, last: Delivery): Promise<void>;
+  /**
+   * Optional, where commits are positions the group keeps (Kafka): whether the group has committed past
+   * `first`, i.e. another member read it, wrote it and committed it after this one lost the partition.
+   * A consumer that names files by their first position asks just before writing them: its files would
+   * replace the newer owner's, which may hold more. False when it cannot be told (the broker is away).
+   */
+  committedPast?(first: Delivery): Promise<boolean>;
   /** Partitions currently owned by this member. */
   assignment(): TopicPartition[];
   /**

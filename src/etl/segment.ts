@@ -213,19 +213,25 @@ export class Segment {
     };
   }
 
-  /** Ends the segment on the ETL thread and writes every file it returns (etl_meta last). */
+  /**
+   * Ends the segment on the ETL thread and writes every file it returns (etl_meta last). `proceed`, asked
+   * between the encoding and the first write (as late as can be), may call the write off: undefined.
+   */
   async write(
     cfg: SegmentConfig,
     storage: { write(path: string, data: Uint8Array): Promise<void> },
-  ): Promise<WrittenFile[]> {
+    proceed?: (first: Delivery) => Promise<boolean>,
+  ): Promise<WrittenFile[] | undefined> {
     const start = this.start();
-    if (start === undefined || this.#threadId === undefined) return [];
+    const first = this.#run.first;
+    if (start === undefined || first === undefined || this.#threadId === undefined) return [];
     const files: EncodedFile[] = await cfg.etl.finish(this.#threadId, {
       service: cfg.service,
       mode: cfg.mode,
       openedAt: this.openedAt,
       endedAt: Date.now(),
     });
+    if (proceed && !(await proceed(first))) return undefined;
     const written: WrittenFile[] = [];
     for (const f of files) {
       const path = segmentPath(f.table, start);

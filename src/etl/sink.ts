@@ -91,6 +91,12 @@ export interface ParquetSinkOptions {
   onFailure?: (err: HeroflowError) => void;
   /** Each file once it is durable, with its encode and write times (metrics). */
   onFileWritten?: (file: WrittenFile) => void;
+  /**
+   * Asked once a segment is encoded, just before its files are written: true when a newer owner of the
+   * partition has already written and committed past the segment's first delivery. The segment is then
+   * dropped: its files, named by that delivery, would replace the newer owner's, which may hold more.
+   */
+  superseded?: (first: Delivery) => Promise<boolean>;
   /** For each malformed delivery; the worker publishes it to `<topic>.dlq`. */
   onDeadLetter: (delivery: Delivery, reason: string) => Promise<void>;
   log?: (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -109,6 +115,8 @@ export interface SinkStats {
   /** Per topic, per rejection reason code (`not_json`, `missing_field`, …). */
   deadLettersByTopic: Record<string, Record<string, number>>;
   bytesWritten: number;
+  /** Segments not written because a newer owner had committed past their start (see `superseded`). */
+  segmentsSuperseded: number;
   openSegments: number;
   openBytes: number;
 }
@@ -139,6 +147,7 @@ export class ParquetSink {
     messages: 0,
     files: 0,
     deadLetters: 0,
+    segmentsSuperseded: 0,
     deadLettersByTopic: {} as Record<string, Record<string, number>>,
     bytesWritten: 0,
     rowsByTable: { etl_meta: 0, buffer_meta: 0, log_meta: 0, lib_server_lobby: 0, lib_server_game: 0 },
@@ -270,6 +279,7 @@ export class ParquetSink {
         Object.entries(c.deadLettersByTopic).map(([topic, byReason]) => [topic, { ...byReason }]),
       ),
       bytesWritten: c.bytesWritten,
+      segmentsSuperseded: c.segmentsSuperseded,
       openSegments: this.open.size,
       openBytes: this.openBytes,
     };
@@ -349,7 +359,22 @@ export class ParquetSink {
     this.throwIfFailed();
     await seg.settled();
     this.throwIfFailed();
-    const files = await seg.write(this.segmentConfig, this.opts.storage);
+    const superseded = this.opts.superseded;
+    const files = await seg.write(
+      this.segmentConfig,
+      this.opts.storage,
+      superseded && (async (first) => !(await superseded(first))),
+    );
+    if (files === undefined) {
+      this.counters.segmentsSuperseded++;
+      this.opts.log?.('warn', 'segment not written: a newer owner committed past its start', {
+        topic: seg.topic,
+        partition: seg.partition,
+        offset: seg.run.first?.offset?.toString(),
+        deliveries: seg.count,
+      });
+      return;
+    }
     for (const f of files) {
       this.opts.onFileWritten?.(f);
       this.counters.files++;

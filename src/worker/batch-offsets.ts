@@ -6,9 +6,9 @@
  * Several workers of one group share a topic's two keys while owning different partitions, so each
  * durable write is one atomic `advance` per partition (a Lua script in Redis), never load-modify-save.
  */
-import type { StartPosition, TopicPartition } from '../brokers/types.js';
+import type { Delivery, StartPosition, TopicPartition } from '../brokers/types.js';
 import type { DeliveryRun } from '../etl/index.js';
-import { type OffsetStore, startPositions } from '../state/index.js';
+import { ALL_PARTITIONS, type OffsetStore, startPositions } from '../state/index.js';
 
 export class BatchOffsets {
   constructor(private readonly store: OffsetStore) {}
@@ -25,6 +25,14 @@ export class BatchOffsets {
       );
     }
     return out;
+  }
+
+  /** Whether the store's last offset of the partition is at or past `first` (another worker wrote it). */
+  async writtenPast(first: Delivery): Promise<boolean> {
+    if (first.offset === undefined) return false;
+    const stored = (await this.store.load(first.topic)).lastOffset;
+    const last = stored[String(first.partition)] ?? stored[ALL_PARTITIONS];
+    return last !== undefined && last >= first.offset;
   }
 
   /** A durable segment: one partition's run of deliveries. */

@@ -127,6 +127,7 @@ export class Worker {
       tables: opts.tables,
       log,
       onDurable: (run) => this.acknowledge(run),
+      superseded: (first) => this.superseded(first),
       onFileWritten: opts.onFileWritten,
       // Kafka commits a run by its ends: the sink then keeps no message bodies until files are durable.
       keepDeliveries: !this.commitsRuns(),
@@ -265,6 +266,15 @@ export class Worker {
   /** Whether segments can be committed by their first and last delivery (see keepDeliveries). */
   private commitsRuns(): boolean {
     return this.opts.mode === 'batch' || this.opts.broker.capabilities.commitRuns === true;
+  }
+
+  /**
+   * Whether a newer owner of the partition has written and acknowledged past `first`: in batch mode by the
+   * offset store, otherwise by the group's commits. A member revoked late finds out here, not by losing.
+   */
+  private async superseded(first: Delivery): Promise<boolean> {
+    if (this.batchOffsets) return this.batchOffsets.writtenPast(first);
+    return (await this.sub?.committedPast?.(first)) ?? false;
   }
 
   private async acknowledge(run: DeliveryRun): Promise<void> {

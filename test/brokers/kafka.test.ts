@@ -52,6 +52,25 @@ describe('kafka adapter (real Kafka)', { skip }, () => {
     await again.close();
   });
 
+  test('committedPast: a member that lost its partition learns that the next owner committed past its reads', async () => {
+    const broker = await open();
+    const topic = uniq('past');
+    const group = uniq('g');
+    await broker.publish(msgs(topic, 5));
+    const stale = broker.subscribe({ topics: [topic], group, from: 'earliest' });
+    const [held] = await drain([stale], (g) => g[0].length >= 5);
+    await stale.close(); // left without committing: its deliveries are the stale member's
+    assert.equal(await stale.committedPast?.(held[0]), false, 'nothing committed yet');
+
+    const next = broker.subscribe({ topics: [topic], group, from: 'earliest' });
+    const [again] = await drain([next], (g) => g[0].length >= 5);
+    await next.commitRun?.(again[0], again[2]); // the next owner wrote m-0..m-2 and committed 3
+    assert.equal(await stale.committedPast?.(held[0]), true, 'offset 0 is behind the commit');
+    assert.equal(await stale.committedPast?.(held[2]), true, 'offset 2 is behind the commit');
+    assert.equal(await stale.committedPast?.(held[3]), false, 'offset 3 is where the group resumes');
+    await next.close();
+  });
+
   test('seed 003: two members of one group split a 4-partition topic and never both get a message', async () => {
     const topic = uniq('group');
     const broker = await open({ [topic]: 4 });

@@ -44,6 +44,8 @@ const SESSION_TIMEOUT_MS = 10_000;
  */
 const PRESUMED_DEAD_MS = SESSION_TIMEOUT_MS + 2_000;
 const EMPTY = new Uint8Array(0);
+/** How long committedPast waits for the group's offsets before it answers "cannot tell". */
+const COMMITTED_PAST_WAIT_MS = 5_000;
 
 function byTopic(parts: TopicPartition[]): { topic: string; partitions: number[] }[] {
   const m = new Map<string, number[]>();
@@ -292,6 +294,18 @@ export class KafkaSubscription implements Subscription {
       d.rawHeaders,
     );
     this.#queue.push(again);
+  }
+
+  async committedPast(first: Delivery): Promise<boolean> {
+    if (first.offset === undefined) return false;
+    const ask = this.#broker.groupOffsets(this.#opts.group, first.topic);
+    // A cut-off broker answers never: write as before (the check only narrows a race, it is no lock).
+    const late = new Promise<undefined>((resolve) =>
+      setTimeout(() => resolve(undefined), COMMITTED_PAST_WAIT_MS).unref(),
+    );
+    const group = await Promise.race([ask.catch(() => undefined), late]);
+    const committed = group?.get(first.partition);
+    return committed !== undefined && committed > first.offset;
   }
 
   async commitRun(first: Delivery, last: Delivery): Promise<void> {
