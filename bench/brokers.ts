@@ -17,6 +17,11 @@
  *      pipeline columns cannot show when publishing is the slower half.
  *
  *   npx tsx bench/brokers.ts [--records 100000] [--only kafka,redis,redis+fanout,redis+streams,amqp,nats,mqtt]
+ *                            [--phases publish,pipeline,drain] [--worker-node-args "--cpu-prof --cpu-prof-dir=DIR"]
+ *
+ * `--phases drain` measures the backlog drain alone (one broker at a time with `--only`, a bigger
+ * `--records` so that start-up weighs less); `--worker-node-args` passes Node flags to the drain worker
+ * (a CPU profile of exactly the measured run).
  *
  * Publisher, workers and brokers share the machine's 2 cores: the figures are what this box does with
  * all parts on it, not each part's ceiling.
@@ -37,7 +42,28 @@ import type { Broker, Message } from '../src/brokers/types.js';
 import { HEADER_MSG_ID } from '../src/brokers/types.js';
 import { arg, simulatorRecords } from './kafka-clients.js';
 
+const HELP = `usage: npm run bench:brokers -- [options]
+  --records N              records per broker (default 100000)
+  --only a,b               brokers to run: kafka, redis, redis+fanout, redis+streams, amqp, nats, mqtt (default all)
+  --phases a,b             publish, pipeline, drain (default all three)
+  --worker-node-args "..." Node flags for the drain worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"`;
+if (process.argv.includes('--help')) {
+  console.log(HELP);
+  process.exit(0);
+}
+const PHASES = ['publish', 'pipeline', 'drain'];
+const phases = arg('phases', PHASES.join(',')).split(',');
+const badPhase = phases.find((p) => !PHASES.includes(p));
+if (badPhase !== undefined) {
+  console.error(`--phases: '${badPhase}' is not one of ${PHASES.join(', ')}\n${HELP}`);
+  process.exit(2);
+}
+const workerNodeArgs = arg('worker-node-args', '').split(' ').filter(Boolean);
 const records = Number(arg('records', '100000'));
+if (!Number.isInteger(records) || records < 1) {
+  console.error(`--records: '${arg('records', '')}' is not a positive integer\n${HELP}`);
+  process.exit(2);
+}
 const IDLE_EXIT_S = 3;
 const BATCH = 1000;
 const NATS_STREAM = 'HFBENCH';
@@ -84,8 +110,8 @@ interface Proc {
   exit: Promise<number | null>;
 }
 
-function heroflow(args: string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function heroflow(args: string[], nodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const p: Proc = { child, stdout: '', stderr: '', exit: new Promise((r) => child.on('exit', r)) };
   child.stdout?.on('data', (b) => {
     p.stdout += b;
@@ -165,7 +191,7 @@ async function drain(name: string, url: string): Promise<{ seconds: number; rows
   await publishAll(broker, messages(topic));
   await broker.close();
   const t0 = performance.now();
-  const worker = heroflow([...args, '--exit-when-idle', `${IDLE_EXIT_S}s`]);
+  const worker = heroflow([...args, '--exit-when-idle', `${IDLE_EXIT_S}s`], workerNodeArgs);
   const code = await worker.exit;
   const seconds = (performance.now() - t0) / 1000 - IDLE_EXIT_S;
   await rm(out, { recursive: true, force: true });
@@ -203,7 +229,10 @@ async function cleanUp(): Promise<void> {
   }
 }
 
-const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-US');
+/** Skipped phases (--phases) print as '–'. */
+const rate = (n: number, s: number) => (Number.isNaN(s) ? '–' : Math.round(n / s).toLocaleString('en-US'));
+const count = (n: number | undefined) =>
+  n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US');
 console.log(
   `${records.toLocaleString('en-US')} records of ${Math.round(payload.reduce((a, r) => a + r.value.length, 0) / records)} B per broker`,
 );
@@ -215,19 +244,26 @@ try {
   for (const name of only) {
     const url = URLS[name];
     if (!url) throw new Error(`unknown broker ${name}; one of ${Object.keys(URLS).join(', ')}`);
-    const broker = await openBroker(url);
-    const pub = await publishAll(broker, messages(newTopic(name, 'publish')));
-    await broker.close();
-    const one = await pipeline(name, url, 1);
-    const two = await pipeline(name, url, 2);
+    const skipped = { seconds: Number.NaN, rows: Number.NaN };
+    let pub = Number.NaN;
+    if (phases.includes('publish')) {
+      const broker = await openBroker(url);
+      pub = await publishAll(broker, messages(newTopic(name, 'publish')));
+      await broker.close();
+    }
+    const one = phases.includes('pipeline') ? await pipeline(name, url, 1) : skipped;
+    const two = phases.includes('pipeline') ? await pipeline(name, url, 2) : skipped;
     // Pub/Sub and the fan-out middleware keep nothing for an absent worker: no backlog to drain.
-    const backlog = name === 'redis' || name === 'redis+fanout' ? undefined : await drain(name, url);
+    const backlog =
+      name === 'redis' || name === 'redis+fanout' || !phases.includes('drain')
+        ? undefined
+        : await drain(name, url);
     // Pub/Sub hands every record to every worker; a shortfall is loss (Redis cuts a subscriber that lags).
     const copies = (n: number) => (name === 'redis' ? n : 1);
     const cell = (r: { seconds: number; rows: number }, n: number) =>
       `${rate(records, r.seconds)}${r.rows < records * copies(n) ? ` (lost ${(records * copies(n) - r.rows).toLocaleString('en-US')})` : ''}`;
     console.log(
-      `| ${name} | ${rate(records, pub)} | ${cell(one, 1)} | ${cell(two, 2)} | ${backlog ? cell(backlog, 1) : '– (keeps nothing)'} | ${one.rows.toLocaleString('en-US')} / ${two.rows.toLocaleString('en-US')} / ${backlog?.rows.toLocaleString('en-US') ?? '–'} |`,
+      `| ${name} | ${rate(records, pub)} | ${cell(one, 1)} | ${cell(two, 2)} | ${backlog ? cell(backlog, 1) : phases.includes('drain') ? '– (keeps nothing)' : '–'} | ${count(one.rows)} / ${count(two.rows)} / ${count(backlog?.rows)} |`,
     );
   }
 } finally {
