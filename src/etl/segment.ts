@@ -87,6 +87,8 @@ export class Segment {
   /** The envelope time of the first record that parsed (the date folder), NaN until one has. */
   #firstTime = Number.NaN;
   #dropped = false;
+  /** Rolled, then its partition was lost: the files are not to be written (see cancelWrite). */
+  #writeCancelled = false;
   #bytes = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -191,6 +193,14 @@ export class Segment {
     if (this.#threadId !== undefined) etl.abort(this.#threadId);
   }
 
+  /**
+   * A rolled segment whose partition was lost before its files were written: they are not written. The
+   * partition's next owner reads from the last commit, which is at or before this segment's start.
+   */
+  cancelWrite(): void {
+    this.#writeCancelled = true;
+  }
+
   /** Every chunk answered (so every dead letter started), then every dead letter published. */
   async settled(): Promise<void> {
     await Promise.all(this.#chunks);
@@ -215,7 +225,8 @@ export class Segment {
 
   /**
    * Ends the segment on the ETL thread and writes every file it returns (etl_meta last). `proceed`, asked
-   * between the encoding and the first write (as late as can be), may call the write off: undefined.
+   * between the encoding and the first write (as late as can be), or cancelWrite() may call the write
+   * off: undefined.
    */
   async write(
     cfg: SegmentConfig,
@@ -231,7 +242,8 @@ export class Segment {
       openedAt: this.openedAt,
       endedAt: Date.now(),
     });
-    if (proceed && !(await proceed(first))) return undefined;
+    if (this.#writeCancelled || (proceed && !(await proceed(first))) || this.#writeCancelled)
+      return undefined;
     const written: WrittenFile[] = [];
     for (const f of files) {
       const path = segmentPath(f.table, start);

@@ -115,7 +115,10 @@ export interface SinkStats {
   /** Per topic, per rejection reason code (`not_json`, `missing_field`, …). */
   deadLettersByTopic: Record<string, Record<string, number>>;
   bytesWritten: number;
-  /** Segments not written because a newer owner had committed past their start (see `superseded`). */
+  /**
+   * Segments not written because their partition's next owner reads them again: it was lost while they
+   * were rolling (drop), or it had already committed past their start (`superseded`).
+   */
   segmentsSuperseded: number;
   openSegments: number;
   openBytes: number;
@@ -133,6 +136,8 @@ export class ParquetSink {
   private openDeliveries = 0;
   /** Segments rolled and not yet durable, with the bytes they were counted for. */
   private readonly rolling = new Set<Promise<void>>();
+  /** The segments behind `rolling`: drop() cancels those of a lost partition not yet written. */
+  private readonly rolled = new Set<Segment>();
   private rollingBytes = 0;
   private window?: number;
   private failure: unknown;
@@ -246,7 +251,10 @@ export class ParquetSink {
     this.throwIfFailed();
   }
 
-  /** Forgets the buffered deliveries of partitions no longer owned (they are never committed). */
+  /**
+   * Forgets the buffered deliveries of partitions no longer owned (they are never committed), and calls
+   * off the writes of their rolled segments not yet written: a flush() first leaves none of those.
+   */
   drop(filter: (tp: TopicPartition) => boolean): void {
     for (const seg of [...this.open.values()]) {
       if (!filter(seg)) continue;
@@ -258,6 +266,7 @@ export class ParquetSink {
         deliveries: seg.count,
       });
     }
+    for (const seg of this.rolled) if (filter(seg)) seg.cancelWrite();
   }
 
   /** Flushes everything, then refuses further adds and stops the encoder thread. Idempotent. */
@@ -346,9 +355,11 @@ export class ParquetSink {
     const tail = done.catch((err: unknown) => this.fail(err, seg));
     this.writes.set(seg.key, { tp: { topic: seg.topic, partition: seg.partition }, tail });
     this.rolling.add(tail);
+    this.rolled.add(seg);
     this.rollingBytes += seg.bytes;
     void tail.then(() => {
       this.rolling.delete(tail);
+      this.rolled.delete(seg);
       this.rollingBytes -= seg.bytes;
       if (this.writes.get(seg.key)?.tail === tail) this.writes.delete(seg.key);
     });
@@ -367,12 +378,16 @@ export class ParquetSink {
     );
     if (files === undefined) {
       this.counters.segmentsSuperseded++;
-      this.opts.log?.('warn', 'segment not written: a newer owner committed past its start', {
-        topic: seg.topic,
-        partition: seg.partition,
-        offset: seg.run.first?.offset?.toString(),
-        deliveries: seg.count,
-      });
+      this.opts.log?.(
+        'warn',
+        'segment not written: its partition was lost, or its next owner wrote past its start',
+        {
+          topic: seg.topic,
+          partition: seg.partition,
+          offset: seg.run.first?.offset?.toString(),
+          deliveries: seg.count,
+        },
+      );
       return;
     }
     for (const f of files) {

@@ -336,4 +336,56 @@ describe('ParquetSink', () => {
     await assert.rejects(r.sink.flush(), (err) => isHeroflowError(err, 'HF_STORAGE_IO'));
     assert.equal(r.durable.length, 0);
   });
+
+  it('does not write a rolled segment of a partition dropped before its write started', async () => {
+    // File writes wait for the gate: once the first has begun, segment +0 is mid-write, +5 queued behind.
+    let open!: () => void;
+    let began!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const writing = new Promise<void>((resolve) => {
+      began = resolve;
+    });
+    class GatedStorage extends MemoryStorage {
+      override async write(path: string, data: Uint8Array): Promise<void> {
+        began();
+        await gate;
+        return super.write(path, data);
+      }
+    }
+    const r = recordedSink({ roll: { maxRows: 5 } }, new GatedStorage());
+    await r.sink.add(deliveries(attacks(10)));
+    await writing;
+    r.sink.drop(() => true); // the partition was lost
+    open();
+    await r.sink.flush();
+    const files = await r.storage.list('lib_server_game/');
+    assert.deepEqual(files, [`lib_server_game/${FILE0}`], 'the segment being written is; the next is not');
+    assert.equal(r.durable.length, 1);
+    assert.equal(r.sink.stats().segmentsSuperseded, 1);
+  });
+
+  it('does not write a segment that `superseded` says a newer owner wrote past, nor acknowledge it', async () => {
+    const asked: (bigint | undefined)[] = [];
+    const r = recordedSink({
+      roll: { maxRows: 5 },
+      superseded: async (first) => {
+        asked.push(first.offset);
+        return first.offset === 5n;
+      },
+    });
+    await r.sink.add(deliveries(attacks(15)));
+    await r.sink.flush();
+    assert.deepEqual(asked, [0n, 5n, 10n], 'asked once per segment, by its first delivery');
+    assert.deepEqual(
+      (await r.storage.list('lib_server_game/')).map((f) => f.split('+').pop()),
+      ['00000000000000000000.parquet', '00000000000000000010.parquet'],
+    );
+    assert.deepEqual(
+      r.durable.map((d) => d.deliveries[0].offset),
+      [0n, 10n],
+    );
+    assert.equal(r.sink.stats().segmentsSuperseded, 1);
+  });
 });

@@ -69,7 +69,10 @@ test('a segment whose start another worker has written past is not written, nor 
 
 test('control: the same segment with nobody past it is written and recorded', async () => {
   const { files, stats, state } = await run(false);
-  assert.ok(files.some((f) => f.startsWith('lib_server_game/')), files.join(', '));
+  assert.ok(
+    files.some((f) => f.startsWith('lib_server_game/')),
+    files.join(', '),
+  );
   assert.equal(stats.segmentsSuperseded, 0);
   assert.equal(stats.committed, 20);
   assert.equal(state.lastOffset['0'], 19n);
