@@ -6,7 +6,7 @@
  *
  * Prints per run and as the median of `--runs`: (a) records/s of the full path (deliveries in → parse →
  * rows → Arrow → Parquet → files durable in memory storage, `onDurable` called), with the sink configured
- * as the worker's defaults (PIPELINE_DEFAULTS: 100k rows / 64 MiB / 10 s, 256 MiB budget, zstd, batches
+ * as the worker's defaults (PIPELINE_DEFAULTS: 100k rows / 64 MiB / 10 s, 64 MiB budget, zstd, batches
  * of the worker's default maxBatch 1000); (b) the writer ceiling: encoding the same rows, cut into the same
  * segments, from prebuilt Arrow tables on this thread; (c) with `--writer both`, hyparquet-writer on the
  * same rows (SNAPPY: it cannot write ZSTD on Node 20). Then peak RSS. Figures go to docs/parquet.md.
@@ -117,12 +117,13 @@ async function fullPath(input: Delivery[]) {
 }
 
 /**
- * The same segments as the sink cuts them by rows and bytes (the memory budget does not bind at 200k
- * records: the estimate stays under 256 MiB), built before timing.
+ * The same segments as the sink cuts them by rows, bytes and the memory budget (over it, the largest open
+ * segment rolls), built before timing.
  */
 function prebuild(input: Delivery[]): [TableSpec, Table][] {
   const open = new Map<string, { rows: SegmentRows; n: number; bytes: number }>();
   const done: SegmentRows[] = [];
+  let openBytes = 0;
   const scanner = new RecordScanner();
   const packer = new ChunkPacker();
   for (const d of input) {
@@ -134,10 +135,19 @@ function prebuild(input: Delivery[]): [TableSpec, Table][] {
     }
     packer.pack(d, keySizeOf(d));
     transformRecord(seg.rows, packer.take(), 0, scanner);
-    seg.bytes += deliveryBytes(d, -1, false);
+    const bytes = deliveryBytes(d, -1, false);
+    seg.bytes += bytes;
+    openBytes += bytes;
     if (++seg.n >= PIPELINE_DEFAULTS.roll.maxRows || seg.bytes >= PIPELINE_DEFAULTS.roll.maxBytes) {
       done.push(seg.rows);
       open.delete(k);
+      openBytes -= seg.bytes;
+    }
+    if (openBytes > PIPELINE_DEFAULTS.memoryBudgetBytes) {
+      const [largestKey, largest] = [...open].reduce((a, b) => (b[1].bytes > a[1].bytes ? b : a));
+      done.push(largest.rows);
+      open.delete(largestKey);
+      openBytes -= largest.bytes;
     }
   }
   for (const seg of open.values()) done.push(seg.rows);

@@ -48,6 +48,13 @@ export interface Delivery extends Message {
    */
   readonly rawKey?: Uint8Array;
   readonly rawHeaders?: Readonly<Record<string, Uint8Array>>;
+  /**
+   * Optional, where a delivery's bytes are views into a larger client buffer (kafkajs slices a whole fetch
+   * response): the same delivery with an empty value and its own copies of key and headers, so that
+   * bookkeeping that outlives the batch (a segment's first and last delivery, kept until its files are
+   * durable) does not keep megabytes of fetched messages alive.
+   */
+  detached?(): Delivery;
   /** Acknowledge this one message (same as `subscription.commit([this])`). */
   ack(): Promise<void>;
   /** Give the message back: redeliver it (default) or drop / dead-letter it with `requeue: false`. */

@@ -310,7 +310,7 @@ export const SETTINGS = {
     help: 'bytes buffered across all open files before the largest rolls',
     allowed: 'a size like 256MiB',
     schema: bytes,
-    default: 256 * 1024 ** 2,
+    default: 64 * 1024 ** 2,
   },
   etlThreads: {
     flag: '--etl-threads <n>',

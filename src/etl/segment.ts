@@ -130,7 +130,9 @@ export class Segment {
    */
   add(d: Delivery, keySize: number, good: boolean, bytes: number): void {
     const run = this.#run;
-    run.first ??= d;
+    // Without every delivery kept, only the run's ends are: they must not pin the client's fetch buffers
+    // for the segment's whole life (the last one is detached when adds end).
+    run.first ??= run.deliveries ? d : (d.detached?.() ?? d);
     run.last = d;
     run.count++;
     run.deliveries?.push(d);
@@ -184,6 +186,8 @@ export class Segment {
   /** Taken out of the open set (rolled or dropped): the age timer no longer matters. */
   closeForAdds(): void {
     clearTimeout(this.#timer);
+    const run = this.#run;
+    if (!run.deliveries && run.last) run.last = run.last.detached?.() ?? run.last;
   }
 
   /** Forgets the segment (its partition was revoked): nothing of it is written or dead-lettered. */

@@ -4,6 +4,8 @@ import { HeroflowError } from '../../errors.js';
 import { type Delivery, type NackOptions, positionId } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
 
+const EMPTY = new Uint8Array(0);
+
 /** The subscription a delivery acknowledges through. */
 export interface DeliveryOwner {
   commit(deliveries: Delivery[]): Promise<void>;
@@ -73,6 +75,25 @@ export class KafkaDelivery implements Delivery {
       this.#headers = out;
     }
     return this.#headers;
+  }
+  detached(): KafkaDelivery {
+    let headers: Record<string, Uint8Array> | undefined;
+    if (this.rawHeaders !== undefined) {
+      headers = {};
+      for (const k in this.rawHeaders) headers[k] = Uint8Array.from(this.rawHeaders[k]);
+    }
+    const key = this.rawKey && Uint8Array.from(this.rawKey);
+    return new KafkaDelivery(
+      this.sub,
+      this.topic,
+      this.partition,
+      this.offset,
+      EMPTY,
+      this.timestamp,
+      this.redelivered,
+      key,
+      headers,
+    );
   }
   ack(): Promise<void> {
     return this.sub.commit([this]);
