@@ -14,7 +14,9 @@
  *   3. drain, 1 worker (brokers that keep records): a worker joins the group and leaves, the records are
  *      published while no worker runs, then one worker starts and reads the backlog into Parquet.
  *      records/s = records / seconds from its spawn to its last file: the consumer side alone, which the
- *      pipeline columns cannot show when publishing is the slower half.
+ *      pipeline columns cannot show when publishing is the slower half. The worker's CPU seconds (user +
+ *      system, from /proc/self/stat's reaped-children times) say what it cost, which the wall clock hides
+ *      when the machine is busy.
  *
  *   npx tsx bench/brokers.ts [--records 100000] [--only kafka,redis,redis+fanout,redis+streams,amqp,nats,mqtt]
  *                            [--phases publish,pipeline,drain] [--worker-node-args "--cpu-prof --cpu-prof-dir=DIR"]
@@ -28,7 +30,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -46,7 +48,8 @@ const HELP = `usage: npm run bench:brokers -- [options]
   --records N              records per broker (default 100000)
   --only a,b               brokers to run: kafka, redis, redis+fanout, redis+streams, amqp, nats, mqtt (default all)
   --phases a,b             publish, pipeline, drain (default all three)
-  --worker-node-args "..." Node flags for the drain worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"`;
+  --worker-node-args "..." Node flags for the drain worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --params k=v&k=v         query parameters added to every broker URL, e.g. "prefetch=5000"`;
 if (process.argv.includes('--help')) {
   console.log(HELP);
   process.exit(0);
@@ -77,6 +80,8 @@ const URLS: Record<string, string> = {
   mqtt: 'mqtt://127.0.0.1:1883',
 };
 const only = arg('only', Object.keys(URLS).join(',')).split(',');
+const params = arg('params', '');
+if (params) for (const k of Object.keys(URLS)) URLS[k] += `${URLS[k].includes('?') ? '&' : '?'}${params}`;
 const BIN = path.resolve('bin/heroflow.js');
 const run = randomBytes(3).toString('hex');
 const payload = simulatorRecords(records);
@@ -172,7 +177,14 @@ async function pipeline(name: string, url: string, n: number): Promise<{ seconds
 }
 
 /** The backlog case: records published while the group's only member is away, then read by one worker. */
-async function drain(name: string, url: string): Promise<{ seconds: number; rows: number }> {
+/** CPU seconds of this process' reaped children (user + system): /proc/self/stat cutime + cstime. */
+async function childCpuSeconds(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8').catch(() => '');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
+}
+
+async function drain(name: string, url: string): Promise<{ seconds: number; rows: number; cpu: number }> {
   const topic = newTopic(name, 'drain');
   const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-'));
   const group = `hfbench-${randomBytes(3).toString('hex')}`;
@@ -192,12 +204,14 @@ async function drain(name: string, url: string): Promise<{ seconds: number; rows
   await broker.close();
   const t0 = performance.now();
   const worker = heroflow([...args, '--exit-when-idle', `${IDLE_EXIT_S}s`], workerNodeArgs);
+  const cpu0 = await childCpuSeconds();
   const code = await worker.exit;
+  const cpu = (await childCpuSeconds()) - cpu0;
   const seconds = (performance.now() - t0) / 1000 - IDLE_EXIT_S;
   await rm(out, { recursive: true, force: true });
   if (code !== 0) throw new Error(`the drain worker failed: ${worker.stderr}`);
   const rows = Number(/messages consumed\s+([\d,]+)/.exec(worker.stdout)?.[1].replace(/,/g, '') ?? 0);
-  return { seconds, rows };
+  return { seconds, rows, cpu };
 }
 
 async function cleanUp(): Promise<void> {
@@ -237,9 +251,9 @@ console.log(
   `${records.toLocaleString('en-US')} records of ${Math.round(payload.reduce((a, r) => a + r.value.length, 0) / records)} B per broker`,
 );
 console.log(
-  '| broker | publish msgs/s | pipeline 1 worker rec/s | pipeline 2 workers rec/s | drain 1 worker rec/s | rows written (1 w / 2 w / drain) |',
+  '| broker | publish msgs/s | pipeline 1 worker rec/s | pipeline 2 workers rec/s | drain 1 worker rec/s | drain worker CPU s | rows written (1 w / 2 w / drain) |',
 );
-console.log('|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|');
 try {
   for (const name of only) {
     const url = URLS[name];
@@ -263,7 +277,7 @@ try {
     const cell = (r: { seconds: number; rows: number }, n: number) =>
       `${rate(records, r.seconds)}${r.rows < records * copies(n) ? ` (lost ${(records * copies(n) - r.rows).toLocaleString('en-US')})` : ''}`;
     console.log(
-      `| ${name} | ${rate(records, pub)} | ${cell(one, 1)} | ${cell(two, 2)} | ${backlog ? cell(backlog, 1) : phases.includes('drain') ? '– (keeps nothing)' : '–'} | ${count(one.rows)} / ${count(two.rows)} / ${count(backlog?.rows)} |`,
+      `| ${name} | ${rate(records, pub)} | ${cell(one, 1)} | ${cell(two, 2)} | ${backlog ? cell(backlog, 1) : phases.includes('drain') ? '– (keeps nothing)' : '–'} | ${backlog ? backlog.cpu.toFixed(1) : '–'} | ${count(one.rows)} / ${count(two.rows)} / ${count(backlog?.rows)} |`,
     );
   }
 } finally {

@@ -13,16 +13,35 @@
  * A live member renews the lease on what it holds (XCLAIM … JUSTID resets the idle time every
  * claimIdleMs/3), so only a member that stopped — not one that is slow to roll a file — loses its entries.
  * `commit` is XACK (after the durable write, by the worker's order of calls).
+ *
+ * Read-ahead: once a read of new entries (`>`) returned a full batch, the next one is sent at once and
+ * runs while the consumer works on this batch (the round trip and Redis' reply building overlap the
+ * worker's parsing). One read at most is ahead, so back-pressure still holds: what it returns is pending
+ * for this member like a buffered batch, redelivered by XAUTOCLAIM or the history read if it never
+ * comes back.
  */
 import type { Redis } from 'ioredis';
-import type { Delivery, StartPosition, SubscribeOptions, Subscription, TopicPartition } from '../types.js';
+import type {
+  Delivery,
+  NackOptions,
+  StartPosition,
+  SubscribeOptions,
+  Subscription,
+  TopicPartition,
+} from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
 import { closedError, randomConsumerId } from './client-names.js';
 import { connectRedis } from './connect.js';
 import type { RedisStreamsBroker } from './streams.js';
+import {
+  offsetToStreamId,
+  StreamsDelivery,
+  type StreamsOwner,
+  streamIdToOffset,
+} from './streams-delivery.js';
 
-const SEQ_BITS = 22n;
-const SEQ_MASK = (1n << SEQ_BITS) - 1n;
+export { offsetToStreamId, streamIdToOffset };
+
 /** Longest single XREADGROUP block: bounds how late a reclaim check or a close is noticed. */
 const MAX_BLOCK_MS = 2000;
 
@@ -35,17 +54,8 @@ function idsOf(byStream: Map<string, string[]>, stream: string): string[] {
   return fresh;
 }
 
-/** Stream id "ms-seq" → (ms << 22) | seq: ascending with the id; sequences beyond 4 M per ms are unheard of. */
-export function streamIdToOffset(id: string): bigint {
-  const dash = id.indexOf('-');
-  return (BigInt(id.slice(0, dash)) << SEQ_BITS) | BigInt(id.slice(dash + 1));
-}
-
-export function offsetToStreamId(offset: bigint): string {
-  return `${offset >> SEQ_BITS}-${offset & SEQ_MASK}`;
-}
-
 type Entry = [Buffer, Buffer[] | null];
+type ReadReply = Array<[Buffer, Entry[]]> | null;
 
 interface Held {
   stream: string;
@@ -54,7 +64,7 @@ interface Held {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export class StreamsSubscription implements Subscription {
+export class StreamsSubscription implements Subscription, StreamsOwner {
   /** Stream key → topic. */
   readonly #streams = new Map<string, string>();
   readonly #group: string;
@@ -69,6 +79,8 @@ export class StreamsSubscription implements Subscription {
   readonly #held = new Map<string, Held>();
   readonly #requeue: Held[] = [];
   #buffer: Delivery[] = [];
+  /** The read of new entries sent ahead (see the header), with the count it asked for. */
+  #ahead: { reply: Promise<ReadReply>; count: number } | undefined;
   #touch: NodeJS.Timeout | undefined;
   #assigned: TopicPartition[] = [];
   #failing = false;
@@ -169,34 +181,34 @@ export class StreamsSubscription implements Subscription {
       const key = `${stream}\u0000${id}`;
       // XAUTOCLAIM also returns this member's own entries when they idle: they are still held, not lost.
       if (redelivered && this.#held.has(key)) continue;
-      const f = new Map<string, Buffer>();
-      for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i].toString(), fields[i + 1]);
-      const held: Held = { stream, id };
-      this.#held.set(key, held);
-      const d: Delivery = {
-        topic,
-        id: `${topic}/0@${id}`,
-        partition: 0,
-        offset: streamIdToOffset(id),
-        value: f.get('v') ?? Buffer.alloc(0),
-        timestamp: Number(f.get('t')?.toString() ?? id.slice(0, id.indexOf('-'))),
-        redelivered,
-        ack: () => this.commit([d]),
-        nack: async (o) => {
-          if (o?.requeue === false) return this.commit([d]);
-          // Stays pending (and renewed) for this member meanwhile; XCLAIMed again at the next pull after it.
-          return afterDelay(o?.delayMs, () => {
-            if (!this.#closed) this.#requeue.push(held);
-          });
-        },
-      };
-      const k = f.get('k');
-      if (k) d.key = k.toString();
-      const h = f.get('h');
-      if (h) d.headers = JSON.parse(h.toString()) as Record<string, string>;
-      out.push(d);
+      this.#held.set(key, { stream, id });
+      out.push(new StreamsDelivery(this, stream, topic, id, streamIdToOffset(id), fields, redelivered));
     }
     return out;
+  }
+
+  /** Stays pending (and renewed) for this member meanwhile; XCLAIMed again at the next pull after it. */
+  nackEntry(d: StreamsDelivery, o?: NackOptions): Promise<void> {
+    if (o?.requeue === false) return this.commit([d]);
+    const held = this.#held.get(`${d.stream}\u0000${d.streamId}`);
+    return afterDelay(o?.delayMs, () => {
+      if (!this.#closed && held) this.#requeue.push(held);
+    });
+  }
+
+  #readNew(block: Redis, keys: string[], count: number, blockMs: number): Promise<ReadReply> {
+    return block.xreadgroupBuffer(
+      'GROUP',
+      this.#group,
+      this.#consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      ...keys,
+      ...keys.map(() => '>'),
+    ) as Promise<ReadReply>;
   }
 
   async #pull(count: number): Promise<Delivery[]> {
@@ -256,19 +268,17 @@ export class StreamsSubscription implements Subscription {
       this.#history = false;
     }
     const blockMs = Math.max(10, Math.min(MAX_BLOCK_MS, Math.floor(this.#claimIdle / 2)));
-    const res = (await block.xreadgroupBuffer(
-      'GROUP',
-      this.#group,
-      this.#consumer,
-      'COUNT',
-      count,
-      'BLOCK',
-      blockMs,
-      'STREAMS',
-      ...keys,
-      ...keys.map(() => '>'),
-    )) as Array<[Buffer, Entry[]]> | null;
-    return (res ?? []).flatMap(([s, entries]) => this.#deliveries(s.toString(), entries, false));
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    const res = await (ahead?.reply ?? this.#readNew(block, keys, count, blockMs));
+    const out = (res ?? []).flatMap(([s, entries]) => this.#deliveries(s.toString(), entries, false));
+    // A full batch says there is a backlog: read the next one while the consumer works on this one.
+    if (out.length >= (ahead?.count ?? count) && !this.#closed && this.#requeue.length === 0) {
+      const reply = this.#readNew(block, keys, count, blockMs);
+      reply.catch(() => {});
+      this.#ahead = { reply, count };
+    }
+    return out;
   }
 
   async #nextBatch(): Promise<Delivery[] | null> {
@@ -302,8 +312,9 @@ export class StreamsSubscription implements Subscription {
   async commit(deliveries: Delivery[]): Promise<void> {
     const byStream = new Map<string, string[]>();
     for (const d of deliveries) {
-      const stream = this.broker.streamOf(d.topic);
-      const id = d.id.slice(d.id.lastIndexOf('@') + 1);
+      const own = d instanceof StreamsDelivery;
+      const stream = own ? d.stream : this.broker.streamOf(d.topic);
+      const id = own ? d.streamId : d.id.slice(d.id.lastIndexOf('@') + 1);
       if (!this.#held.delete(`${stream}\u0000${id}`)) continue;
       idsOf(byStream, stream).push(id);
     }
