@@ -152,6 +152,8 @@ export class Segment {
     const deliveries = this.#unsent;
     this.#unsent = [];
     const chunk = this.#packer.take();
+    // Measured before the chunk goes: the transfer to the thread leaves its buffers empty.
+    const bytes = chunk.bytes.byteLength + chunk.meta.byteLength;
     this.#threadId ??= cfg.etl.open({
       topic: this.topic,
       etlId: this.etlId,
@@ -168,7 +170,7 @@ export class Segment {
       (err: unknown) => on.error(err),
     );
     this.#chunks.push(answered);
-    return { answered, bytes: chunk.bytes.byteLength + chunk.meta.byteLength };
+    return { answered, bytes };
   }
 
   /** A dead-letter publish the segment must wait for before it is durable. */

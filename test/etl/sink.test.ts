@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HEADER_MSG_ID } from '../../src/brokers/types.js';
 import { isHeroflowError } from '../../src/errors.js';
+import { EtlPool } from '../../src/etl/etl-pool.js';
+import type { PackedChunk } from '../../src/etl/packed.js';
 import { PER_DELIVERY_OVERHEAD } from '../../src/etl/segment.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { attackFrame, deliveries, delivery, envelope, pyDumps, startFrame } from './fixtures.js';
@@ -387,5 +389,35 @@ describe('ParquetSink', () => {
       [0n, 10n],
     );
     assert.equal(r.sink.stats().segmentsSuperseded, 1);
+  });
+
+  it('holds add() while more than 16 MiB of packed records wait for the ETL thread', async () => {
+    // A pool that posts (and so transfers) each chunk at once, as the real one does, but answers only
+    // once the gate opens: a sink that measured a chunk after the transfer would see 0 bytes in flight.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    class SlowPool extends EtlPool {
+      override chunk(seg: number, chunk: PackedChunk): ReturnType<EtlPool['chunk']> {
+        const answer = super.chunk(seg, chunk);
+        return gate.then(() => answer);
+      }
+    }
+    const etl = new SlowPool();
+    const r = recordedSink({ etl });
+    const size = deliveries([attack(0)])[0].value.byteLength;
+    const batch = deliveries(Array.from({ length: Math.ceil((24 << 20) / size) }, (_, i) => attack(i)));
+    let added = false;
+    const adding = r.sink.add(batch).then(() => {
+      added = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(added, false, 'add() waits for the thread to take what is in flight');
+    open();
+    await adding;
+    await r.sink.close();
+    await etl.close();
+    assert.equal(r.sink.stats().messages, batch.length);
   });
 });
