@@ -11,10 +11,11 @@
 import { createHash } from 'node:crypto';
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import type { Delivery, SubscribeOptions, TopicPartition } from '../types.js';
+import type { Delivery, NackOptions, SubscribeOptions, TopicPartition } from '../types.js';
 import { PushSubscription } from '../util/push-subscription.js';
 import { Signal } from '../util/signal.js';
 import { HEADER_KEY, type NatsBroker } from './broker.js';
+import { NatsDelivery, type NatsOwner } from './delivery.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -25,8 +26,6 @@ export function consumerName(group: string, topic: string): string {
   const hash = createHash('sha1').update(`${group}\0${topic}`).digest('hex').slice(0, 8);
   return `${clean}-${hash}`;
 }
-
-const held = new WeakMap<Delivery, JsMsg>();
 
 /**
  * Naks carry a (tiny) delay: on a plain nak of the last message it delivered, nats-server 2.9 rewinds the
@@ -41,7 +40,7 @@ const NAK_DELAY_MS = 1;
  */
 const RELEASE_NAK_DELAY_MS = 100;
 
-export class NatsSubscription extends PushSubscription {
+export class NatsSubscription extends PushSubscription implements NatsOwner {
   readonly #broker: NatsBroker;
   readonly #room = new Signal();
   /** Messages handed to the queue and not yet acked/nacked: naked on close. */
@@ -139,29 +138,12 @@ export class NatsSubscription extends PushSubscription {
   }
 
   #delivery(topic: string, m: JsMsg): Delivery {
-    let key: string | undefined;
-    const headers: Record<string, string> = {};
-    if (m.headers) {
-      for (const k of m.headers.keys()) {
-        if (k === HEADER_KEY) key = m.headers.get(k);
-        else headers[k] = m.headers.get(k);
-      }
-    }
-    const d: Delivery = {
-      id: `${topic}@${m.seq}`,
-      topic,
-      partition: 0,
-      offset: BigInt(m.seq),
-      value: m.data,
-      timestamp: Math.floor(Number(m.info.timestampNanos) / 1e6),
-      redelivered: m.redelivered,
-      ack: () => this.commit([d]),
-      nack: async (opts) => this.#settle(d, opts?.requeue === false ? 'term' : 'nak', opts?.delayMs),
-    };
-    if (key !== undefined) d.key = key;
-    if (Object.keys(headers).length > 0) d.headers = headers;
-    held.set(d, m);
-    return d;
+    return new NatsDelivery(this, topic, m, HEADER_KEY);
+  }
+
+  nackMessage(d: NatsDelivery, opts?: NackOptions): Promise<void> {
+    this.#settle(d, opts?.requeue === false ? 'term' : 'nak', opts?.delayMs);
+    return Promise.resolve();
   }
 
   async commit(deliveries: Delivery[]): Promise<void> {
@@ -170,7 +152,7 @@ export class NatsSubscription extends PushSubscription {
 
   /** ack / nak (redeliver now) / term (never redeliver) one message, once. */
   #settle(d: Delivery, how: 'ack' | 'nak' | 'term', delayMs = NAK_DELAY_MS): void {
-    const m = held.get(d);
+    const m = d instanceof NatsDelivery ? d.msg : undefined;
     if (!m || !this.#unacked.delete(m)) return;
     if (how === 'ack') m.ack();
     // JetStream's own delayed redelivery: the server holds the message back, not this process.
