@@ -44,6 +44,8 @@ const SESSION_TIMEOUT_MS = 10_000;
  */
 const PRESUMED_DEAD_MS = SESSION_TIMEOUT_MS + 2_000;
 const EMPTY = new Uint8Array(0);
+/** How long a consumer whose cluster is degraded (a broker just gone) keeps trying to start. */
+const DEGRADED_START_MS = 30_000;
 /** How long committedPast waits for the group's offsets before it answers "cannot tell". */
 const COMMITTED_PAST_WAIT_MS = 5_000;
 
@@ -145,6 +147,43 @@ export class KafkaSubscription implements Subscription {
 
   async #start(): Promise<void> {
     const topics = this.#opts.topics;
+    const c = this.#consumer;
+    c.on(c.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
+    // kafkajs rejoins right after this event without waiting for a listener: the partitions are lost.
+    c.on(c.events.REBALANCING, () => void this.#revokeAll(true));
+    c.on(c.events.CRASH, (e) => this.#onCrash(e.payload.error, e.payload.restart));
+    c.on(c.events.CONNECT, () => this.#broker.connection.restored(this));
+    c.on(c.events.HEARTBEAT, () => {
+      this.#lastContact = Date.now();
+    });
+    // A cluster with a broker just gone names it as a leader or the coordinator until the controller
+    // notices (seconds): the steps before the group join are tried again for a while, not failed at once.
+    const deadline = Date.now() + DEGRADED_START_MS;
+    for (let attempt = 1; ; attempt++) {
+      if (this.#closing) return;
+      try {
+        await this.#prepare(topics);
+        break;
+      } catch (err) {
+        if (this.#closing || !connectionLost(err) || Date.now() > deadline) throw err;
+        this.#broker.options.log?.('warn', 'Kafka consumer cannot start yet; retrying', {
+          attempt,
+          error: errorText(err),
+        });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 3000)));
+      }
+    }
+    if (this.#closing) return;
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+  }
+
+  /** Topics made, `latest` ends fixed, the consumer connected and subscribed. */
+  async #prepare(topics: string[]): Promise<void> {
     await this.#broker.ensureTopics(
       topics.map((topic) => ({ topic, partitions: this.#broker.partitionsFor(topic) })),
     );
@@ -157,24 +196,8 @@ export class KafkaSubscription implements Subscription {
         }
       }
     }
-    const c = this.#consumer;
-    c.on(c.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
-    // kafkajs rejoins right after this event without waiting for a listener: the partitions are lost.
-    c.on(c.events.REBALANCING, () => void this.#revokeAll(true));
-    c.on(c.events.CRASH, (e) => this.#onCrash(e.payload.error, e.payload.restart));
-    c.on(c.events.CONNECT, () => this.#broker.connection.restored(this));
-    c.on(c.events.HEARTBEAT, () => {
-      this.#lastContact = Date.now();
-    });
-    if (this.#closing) return;
-    await c.connect();
-    await c.subscribe({ topics, fromBeginning: true });
-    await c.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.#eachBatch(payload),
-    });
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topics, fromBeginning: true });
   }
 
   #onJoin(assignment: Record<string, number[]>): void {
