@@ -1,16 +1,17 @@
 /**
  * The ETL thread (etl-pool.ts starts it): packed records in, Parquet files out.
  *
- * Per open segment: the column builders (rows.ts) and, per table, the rows built so far as compact Arrow
- * IPC. Each record is read by the fast path (scan-record.ts) or, when it does not fit it, by the generic
- * path (record.ts), which also names the rejections; every CHUNK_ROWS records the builders are copied into
- * IPC and start again in the same buffers. A finish joins each table's IPC and encodes it in one
- * `writeParquet`.
+ * Per open segment: the column builders (rows.ts) and, per table, the rows built so far as Parquet parts.
+ * Each record is read by the fast path (scan-record.ts) or, when it does not fit it, by the generic path
+ * (record.ts), which also names the rejections; every CHUNK_ROWS records each table's builder is encoded
+ * into a Parquet part (one row group, compressed) and the builders start again in the same buffers. A
+ * finish joins each table's parts into one file without decoding them (parquet-merge.ts).
  *
- * Why not parquet-wasm's streaming writer: its batches wait in wasm memory until the writer's async loop
- * takes them, and on a busy thread it lags; wasm memory never shrinks, so a worker with four open segments
- * sat at 200 MB of wasm memory. Encoding one segment at a time bounds wasm memory by one segment, and the
- * CPU per row is the same (docs/performance.md).
+ * Why parts and not the rows until the roll: an open segment then holds compressed pages, ~20 B a record,
+ * where Arrow IPC of the same rows took ~700 B; the encoder's wasm memory is bounded by one part, not one
+ * segment; and the roll only copies bytes. Why not parquet-wasm's streaming writer: its batches wait in
+ * wasm memory until the writer's async loop takes them, and on a busy thread it lags; wasm memory never
+ * shrinks, so a worker with four open segments sat at 200 MB of wasm memory (docs/performance.md).
  *
  * Messages are handled in arrival order; a failure is kept on its segment and reported by its finish.
  */
@@ -19,9 +20,9 @@ import { tableToIPC } from 'apache-arrow';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm';
 import { replaceArrowSchema } from './arrow-schema-footer.js';
 import type { EncodedFile, EtlReply, EtlRequest, SegmentFinish, SegmentOpen } from './etl-pool.js';
-import { concatIpcStreams } from './ipc-concat.js';
 import type { PackedChunk } from './packed.js';
 import { encodeParquet, footerSchema } from './parquet.js';
+import { mergeParquet } from './parquet-merge.js';
 import { SegmentRows } from './rows.js';
 import { RecordScanner } from './scan-record.js';
 import { ETL_META, type TableName } from './schemas.js';
@@ -30,32 +31,35 @@ import { transformRecord } from './transform.js';
 import { writerProperties } from './writer-properties.js';
 
 /**
- * Records per Arrow IPC batch: the builders of every open segment hold up to this many rows before they
- * are copied out (smaller: more IPC headers; larger: more builder memory per open segment).
+ * Records per Parquet part (one row group): the builders of every open segment hold up to this many rows
+ * before they are encoded (smaller: more row groups and footer entries; larger: more builder memory).
  */
 const CHUNK_ROWS = 16_384;
 
 class ThreadSegment {
   readonly rows: SegmentRows;
-  /** Per table, its rows so far as IPC streams of CHUNK_ROWS records. */
-  private readonly ipc = new Map<TableName, { rows: number; streams: Uint8Array[] }>();
+  /** Per table, its rows so far as Parquet parts of CHUNK_ROWS records, and the time spent encoding. */
+  private readonly parts = new Map<TableName, { rows: number; parts: Uint8Array[]; encodeMs: number }>();
   failure: unknown;
 
   constructor(readonly o: SegmentOpen) {
     this.rows = new SegmentRows(o.etlId, o.topic, new Set(o.tables));
   }
 
-  /** The rows built so far into compact IPC; the builders start again in the same buffers. */
+  /** The rows built so far into a Parquet part per table; the builders start again in the same buffers. */
   ship(): void {
     for (const [spec, builder] of this.rows.tables()) {
       if (builder.rows === 0) continue;
-      let table = this.ipc.get(spec.name);
+      let table = this.parts.get(spec.name);
       if (table === undefined) {
-        table = { rows: 0, streams: [] };
-        this.ipc.set(spec.name, table);
+        table = { rows: 0, parts: [], encodeMs: 0 };
+        this.parts.set(spec.name, table);
       }
+      const started = performance.now();
       table.rows += builder.rows;
-      table.streams.push(tableToIPC(builder.finish(), 'stream'));
+      const wasmTable = WasmTable.fromIPCStream(tableToIPC(builder.finish(), 'stream'));
+      table.parts.push(writeParquet(wasmTable, writerProperties(this.o.compression)));
+      table.encodeMs += performance.now() - started;
     }
     this.rows.reset();
   }
@@ -65,18 +69,17 @@ class ThreadSegment {
     this.ship();
     const out: EncodedFile[] = [];
     for (const [spec] of this.rows.tables()) {
-      const table = this.ipc.get(spec.name);
+      const table = this.parts.get(spec.name);
       if (table === undefined) continue;
       const started = performance.now();
-      const wasmTable = WasmTable.fromIPCStream(concatIpcStreams(table.streams));
-      this.ipc.delete(spec.name);
-      const bytes = writeParquet(wasmTable, writerProperties(this.o.compression));
+      const bytes = mergeParquet(table.parts);
+      this.parts.delete(spec.name);
       const schema = footerSchema(spec);
       out.push({
         table: spec.name,
         rows: table.rows,
         bytes: schema === undefined ? bytes : replaceArrowSchema(bytes, schema),
-        encodeMs: performance.now() - started,
+        encodeMs: table.encodeMs + performance.now() - started,
       });
     }
     // A segment of malformed messages only wrote nothing: no ETL run to describe.

@@ -1,0 +1,107 @@
+/**
+ * Parquet files of one schema → one file with all their row groups, without decoding a page: the data of
+ * each part is copied as it is and its row groups' offsets are moved by where that data now starts.
+ *
+ * Why: the ETL thread encodes every CHUNK_ROWS rows of a table as soon as they are built (etl-thread.ts),
+ * so an open segment holds compressed pages (~20 B a record) instead of Arrow IPC (~700 B), and the roll
+ * only joins the parts. The page indexes (column and offset index) hold positions inside their part; they
+ * are left where they are and no longer named by the footer, which readers accept (both are optional).
+ */
+import {
+  field,
+  readStruct,
+  T,
+  type ThriftList,
+  ThriftReader,
+  type ThriftStruct,
+  writeStruct,
+} from './thrift-compact.js';
+
+const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
+
+// parquet.thrift field ids.
+const FILE_NUM_ROWS = 3;
+const FILE_ROW_GROUPS = 4;
+const GROUP_COLUMNS = 1;
+const GROUP_NUM_ROWS = 3;
+const GROUP_FILE_OFFSET = 5;
+const GROUP_ORDINAL = 7;
+const CHUNK_FILE_OFFSET = 2;
+const CHUNK_META = 3;
+/** offset_index_offset/_length, column_index_offset/_length: positions inside the part. */
+const CHUNK_PAGE_INDEX = new Set([4, 5, 6, 7]);
+/** data_page_offset, index_page_offset, dictionary_page_offset, bloom_filter_offset. */
+const META_OFFSETS = new Set([9, 10, 11, 14]);
+
+interface Part {
+  bytes: Uint8Array;
+  /** Where the footer starts: the part's data is bytes[4, dataEnd). */
+  dataEnd: number;
+  meta: ThriftStruct;
+}
+
+function readPart(bytes: Uint8Array): Part {
+  const n = bytes.length;
+  if (n < 12 || MAGIC.some((m, i) => bytes[n - 4 + i] !== m || bytes[i] !== m))
+    throw new Error('not a Parquet file (no PAR1 at both ends)');
+  const footerLength = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 4).getUint32(0, true);
+  const dataEnd = n - 8 - footerLength;
+  return { bytes, dataEnd, meta: readStruct(new ThriftReader(bytes.subarray(dataEnd, n - 8))) };
+}
+
+function shiftI64(s: ThriftStruct, ids: Set<number> | number, by: bigint): void {
+  for (const f of s)
+    if ((typeof ids === 'number' ? f.id === ids : ids.has(f.id)) && f.type === T.I64)
+      f.value = (f.value as bigint) + by;
+}
+
+function moveRowGroup(group: ThriftStruct, by: bigint, ordinal: number): ThriftStruct {
+  shiftI64(group, GROUP_FILE_OFFSET, by);
+  const ord = field(group, GROUP_ORDINAL);
+  if (ord) ord.value = ordinal;
+  const columns = field(group, GROUP_COLUMNS)?.value as ThriftList | undefined;
+  for (const item of columns?.items ?? []) {
+    const chunk = item as ThriftStruct;
+    shiftI64(chunk, CHUNK_FILE_OFFSET, by);
+    const meta = field(chunk, CHUNK_META)?.value as ThriftStruct | undefined;
+    if (meta) shiftI64(meta, META_OFFSETS, by);
+    for (let i = chunk.length - 1; i >= 0; i--) if (CHUNK_PAGE_INDEX.has(chunk[i].id)) chunk.splice(i, 1);
+  }
+  return group;
+}
+
+/** One Parquet file with every row group of `parts` in order (all written with the same schema). */
+export function mergeParquet(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  if (parts.length === 0) throw new Error('mergeParquet: no parts');
+  const read = parts.map(readPart);
+  const groups: ThriftStruct[] = [];
+  let rows = 0n;
+  let at = MAGIC.length;
+  for (const p of read) {
+    const by = BigInt(at - MAGIC.length);
+    const list = field(p.meta, FILE_ROW_GROUPS)?.value as ThriftList | undefined;
+    for (const g of list?.items ?? []) {
+      groups.push(moveRowGroup(g as ThriftStruct, by, groups.length));
+      rows += field(g as ThriftStruct, GROUP_NUM_ROWS)?.value as bigint;
+    }
+    at += p.dataEnd - MAGIC.length;
+  }
+  const meta = read[0].meta.map((f) => {
+    if (f.id === FILE_NUM_ROWS) return { ...f, value: rows };
+    if (f.id === FILE_ROW_GROUPS) return { ...f, value: { elementType: T.STRUCT, items: groups } };
+    return f;
+  });
+  const footer = writeStruct(meta);
+  const out = new Uint8Array(at + footer.length + 8);
+  out.set(MAGIC, 0);
+  let pos = MAGIC.length;
+  for (const p of read) {
+    out.set(p.bytes.subarray(MAGIC.length, p.dataEnd), pos);
+    pos += p.dataEnd - MAGIC.length;
+  }
+  out.set(footer, pos);
+  new DataView(out.buffer).setUint32(pos + footer.length, footer.length, true);
+  out.set(MAGIC, pos + footer.length + 4);
+  return out;
+}
