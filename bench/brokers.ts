@@ -13,8 +13,10 @@
  *
  *   3. drain, 1 worker (brokers that keep records): a worker joins the group and leaves, the records are
  *      published while no worker runs, then one worker starts and reads the backlog into Parquet.
- *      records/s = records / seconds from its spawn to its last file: the consumer side alone, which the
- *      pipeline columns cannot show when publishing is the slower half. The worker's CPU seconds (user +
+ *      records/s = records / seconds from its spawn to its exit (less the idle wait): the consumer side
+ *      alone, which the pipeline columns cannot show when publishing is the slower half. Beside it the rate
+ *      to the worker's last file (its debug log's last `segment written`): a worker whose shutdown waits
+ *      for the broker (MQTT: Mosquitto still reading its PUBACKs) shows the difference. The worker's CPU seconds (user +
  *      system, from /proc/self/stat's reaped-children times) say what it cost, which the wall clock hides
  *      when the machine is busy.
  *
@@ -30,7 +32,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -49,6 +51,7 @@ const HELP = `usage: npm run bench:brokers -- [options]
   --only a,b               brokers to run: kafka, redis, redis+fanout, redis+streams, amqp, nats, mqtt (default all)
   --phases a,b             publish, pipeline, drain (default all three)
   --worker-node-args "..." Node flags for the drain worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --worker-log FILE        the drain worker's stderr (its debug log) goes to FILE
   --params k=v&k=v         query parameters added to every broker URL, e.g. "prefetch=5000"`;
 if (process.argv.includes('--help')) {
   console.log(HELP);
@@ -62,6 +65,7 @@ if (badPhase !== undefined) {
   process.exit(2);
 }
 const workerNodeArgs = arg('worker-node-args', '').split(' ').filter(Boolean);
+const workerLog = arg('worker-log', '');
 const records = Number(arg('records', '100000'));
 if (!Number.isInteger(records) || records < 1) {
   console.error(`--records: '${arg('records', '')}' is not a positive integer\n${HELP}`);
@@ -184,7 +188,21 @@ async function childCpuSeconds(): Promise<number> {
   return (Number(f[13]) + Number(f[14])) / 100;
 }
 
-async function drain(name: string, url: string): Promise<{ seconds: number; rows: number; cpu: number }> {
+/** Epoch ms of the last `segment written` line of a worker's JSON log (pino), or NaN without one. */
+function lastSegmentAt(log: string): number {
+  let last = Number.NaN;
+  for (const line of log.split('\n')) {
+    if (!line.includes('"segment written"')) continue;
+    const time = (JSON.parse(line) as { time?: number }).time;
+    if (time !== undefined) last = time;
+  }
+  return last;
+}
+
+async function drain(
+  name: string,
+  url: string,
+): Promise<{ seconds: number; rows: number; cpu: number; toLastFile: number }> {
   const topic = newTopic(name, 'drain');
   const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-'));
   const group = `hfbench-${randomBytes(3).toString('hex')}`;
@@ -203,15 +221,24 @@ async function drain(name: string, url: string): Promise<{ seconds: number; rows
   await publishAll(broker, messages(topic));
   await broker.close();
   const t0 = performance.now();
-  const worker = heroflow([...args, '--exit-when-idle', `${IDLE_EXIT_S}s`], workerNodeArgs);
+  // debug: the worker logs each `segment written` (a few lines per 10,000 records).
+  const worker = heroflow(
+    [...args, '--exit-when-idle', `${IDLE_EXIT_S}s`, '--log-level', 'debug'],
+    workerNodeArgs,
+  );
+  const spawnedAt = Date.now();
   const cpu0 = await childCpuSeconds();
   const code = await worker.exit;
+  const exitedAt = Date.now();
   const cpu = (await childCpuSeconds()) - cpu0;
   const seconds = (performance.now() - t0) / 1000 - IDLE_EXIT_S;
   await rm(out, { recursive: true, force: true });
+  // Spawn and exit times (epoch ms) around the log, to see start-up and shutdown beside its own lines.
+  if (workerLog) await writeFile(workerLog, `spawn ${spawnedAt}\n${worker.stderr}exit ${exitedAt}\n`);
   if (code !== 0) throw new Error(`the drain worker failed: ${worker.stderr}`);
   const rows = Number(/messages consumed\s+([\d,]+)/.exec(worker.stdout)?.[1].replace(/,/g, '') ?? 0);
-  return { seconds, rows, cpu };
+  const toLastFile = (lastSegmentAt(worker.stderr) - spawnedAt) / 1000;
+  return { seconds, rows, cpu, toLastFile };
 }
 
 async function cleanUp(): Promise<void> {
@@ -251,9 +278,9 @@ console.log(
   `${records.toLocaleString('en-US')} records of ${Math.round(payload.reduce((a, r) => a + r.value.length, 0) / records)} B per broker`,
 );
 console.log(
-  '| broker | publish msgs/s | pipeline 1 worker rec/s | pipeline 2 workers rec/s | drain 1 worker rec/s | drain worker CPU s | rows written (1 w / 2 w / drain) |',
+  '| broker | publish msgs/s | pipeline 1 worker rec/s | pipeline 2 workers rec/s | drain 1 worker rec/s | to its last file rec/s | drain worker CPU s | rows written (1 w / 2 w / drain) |',
 );
-console.log('|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|');
 try {
   for (const name of only) {
     const url = URLS[name];
@@ -277,7 +304,7 @@ try {
     const cell = (r: { seconds: number; rows: number }, n: number) =>
       `${rate(records, r.seconds)}${r.rows < records * copies(n) ? ` (lost ${(records * copies(n) - r.rows).toLocaleString('en-US')})` : ''}`;
     console.log(
-      `| ${name} | ${rate(records, pub)} | ${cell(one, 1)} | ${cell(two, 2)} | ${backlog ? cell(backlog, 1) : phases.includes('drain') ? '– (keeps nothing)' : '–'} | ${backlog ? backlog.cpu.toFixed(1) : '–'} | ${count(one.rows)} / ${count(two.rows)} / ${count(backlog?.rows)} |`,
+      `| ${name} | ${rate(records, pub)} | ${cell(one, 1)} | ${cell(two, 2)} | ${backlog ? cell(backlog, 1) : phases.includes('drain') ? '– (keeps nothing)' : '–'} | ${backlog ? rate(records, backlog.toLastFile) : '–'} | ${backlog ? backlog.cpu.toFixed(1) : '–'} | ${count(one.rows)} / ${count(two.rows)} / ${count(backlog?.rows)} |`,
     );
   }
 } finally {
