@@ -188,13 +188,16 @@ async function childCpuSeconds(): Promise<number> {
   return (Number(f[13]) + Number(f[14])) / 100;
 }
 
-/** Epoch ms of the last `segment written` line of a worker's JSON log (pino), or NaN without one. */
+/**
+ * Epoch ms of the last `segment written` line of a worker's JSON log (pino), or NaN without one. A last
+ * segment flushed at the idle exit waited the idle time first: that wait is taken off.
+ */
 function lastSegmentAt(log: string): number {
   let last = Number.NaN;
   for (const line of log.split('\n')) {
     if (!line.includes('"segment written"')) continue;
-    const time = (JSON.parse(line) as { time?: number }).time;
-    if (time !== undefined) last = time;
+    const { time, cause } = JSON.parse(line) as { time?: number; cause?: string };
+    if (time !== undefined) last = cause === 'flush' ? time - IDLE_EXIT_S * 1000 : time;
   }
   return last;
 }
