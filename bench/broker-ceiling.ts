@@ -10,6 +10,8 @@
  *   nats           @nats-io/jetstream: consume({ max_messages: --count }) on the group's durable consumer
  *                  (AckPolicy.Explicit, as heroflow creates it), one ack per message
  *   mqtt           mqtt.js 5: the group member's persistent session, QoS 1, mqtt.js' automatic PUBACK
+ *                  (with --mqtt-hold N [--mqtt-ack-delay MS]: PUBACKs held back and sent N at a time, MS
+ *                  late: the worker's pattern)
  *
  *   node --import tsx bench/broker-ceiling.ts --only redis+streams,amqp,nats,mqtt [--records 300000]
  *        [--count 1000] [--prefetch 20000]
@@ -36,7 +38,9 @@ const HELP = `usage: node --import tsx bench/broker-ceiling.ts [options]
   --only a,b     redis+streams, amqp, nats, mqtt (default all four)
   --records N    backlog per broker (default 300000)
   --count N      batch per read / per ack (default 1000)
-  --prefetch N   RabbitMQ basic.qos (default 20000, heroflow's default)`;
+  --prefetch N   RabbitMQ basic.qos (default 20000, heroflow's default)
+  --mqtt-hold N  hold MQTT PUBACKs and send them N at a time, as the worker does per file (default 0: at once)
+  --mqtt-ack-delay MS  with --mqtt-hold: send each burst MS later (the worker's encode and write time)`;
 if (process.argv.includes('--help')) {
   console.log(HELP);
   process.exit(0);
@@ -52,6 +56,8 @@ function positive(name: string, fallback: string): number {
 const records = positive('records', '300000');
 const count = positive('count', '1000');
 const prefetch = positive('prefetch', '20000');
+const mqttHold = arg('mqtt-hold', '0') === '0' ? 0 : positive('mqtt-hold', '0');
+const mqttAckDelay = arg('mqtt-ack-delay', '0') === '0' ? 0 : positive('mqtt-ack-delay', '0');
 const NATS_STREAM = 'HFCEIL';
 const URLS: Record<string, string> = {
   'redis+streams': 'redis+streams://127.0.0.1:6379/0',
@@ -190,9 +196,33 @@ async function mosquitto(topic: string, group: string, consumerId: string): Prom
       resubscribe: false,
     });
     client.on('error', fail);
-    client.on('message', (t) => {
-      if (t === topic && ++got === records) done();
-    });
+    if (mqttHold === 0) {
+      client.on('message', (t) => {
+        if (t === topic && ++got === records) done();
+      });
+      return;
+    }
+    // The worker's pattern: PUBACKs held back and sent in a burst of --mqtt-hold (one durable file).
+    const c = client;
+    const send = (c as unknown as { _sendPacket: (p: object) => void })._sendPacket.bind(c);
+    const held: number[] = [];
+    const flush = () => {
+      const ids = held.splice(0);
+      const ack = () => {
+        for (const messageId of ids) send({ cmd: 'puback', messageId, reasonCode: 0 });
+      };
+      if (mqttAckDelay > 0) setTimeout(ack, mqttAckDelay);
+      else ack();
+    };
+    c.handleMessage = (packet, callback) => {
+      if (packet.messageId !== undefined) held.push(packet.messageId);
+      callback(new Error('deferred'));
+      if (held.length >= mqttHold) flush();
+      if (packet.topic === topic && ++got === records) {
+        flush();
+        done();
+      }
+    };
   });
   const s = (performance.now() - t0) / 1000;
   await client?.endAsync();
