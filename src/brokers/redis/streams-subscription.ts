@@ -44,6 +44,11 @@ export { offsetToStreamId, streamIdToOffset };
 
 /** Longest single XREADGROUP block: bounds how late a reclaim check or a close is noticed. */
 const MAX_BLOCK_MS = 2000;
+/**
+ * A read of new entries asks for this many of the consumer's batches (the rest wait in #buffer): fewer
+ * round trips per record. What the adapter holds stays bounded: this read, and the one ahead.
+ */
+const READ_BATCHES = 4;
 
 /** The id list of one stream in a grouping map (appended in place: a file's commit holds 100k ids). */
 function idsOf(byStream: Map<string, string[]>, stream: string): string[] {
@@ -270,13 +275,14 @@ export class StreamsSubscription implements Subscription, StreamsOwner {
     const blockMs = Math.max(10, Math.min(MAX_BLOCK_MS, Math.floor(this.#claimIdle / 2)));
     const ahead = this.#ahead;
     this.#ahead = undefined;
-    const res = await (ahead?.reply ?? this.#readNew(block, keys, count, blockMs));
+    const readCount = count * READ_BATCHES;
+    const res = await (ahead?.reply ?? this.#readNew(block, keys, readCount, blockMs));
     const out = (res ?? []).flatMap(([s, entries]) => this.#deliveries(s.toString(), entries, false));
-    // A full batch says there is a backlog: read the next one while the consumer works on this one.
-    if (out.length >= (ahead?.count ?? count) && !this.#closed && this.#requeue.length === 0) {
-      const reply = this.#readNew(block, keys, count, blockMs);
+    // A full read says there is a backlog: read the next one while the consumer works on this one.
+    if (out.length >= (ahead?.count ?? readCount) && !this.#closed && this.#requeue.length === 0) {
+      const reply = this.#readNew(block, keys, readCount, blockMs);
       reply.catch(() => {});
-      this.#ahead = { reply, count };
+      this.#ahead = { reply, count: readCount };
     }
     return out;
   }
