@@ -230,14 +230,14 @@ export class Segment {
   }
 
   /**
-   * Ends the segment on the ETL thread and writes every file it returns (etl_meta last). `proceed`, asked
-   * between the encoding and the first write (as late as can be), or cancelWrite() may call the write
-   * off: undefined.
+   * Ends the segment on the ETL thread and writes every file it returns (etl_meta last). cancelWrite(), or
+   * `superseded` asked between the encoding and the first write (as late as can be), calls the write off:
+   * undefined.
    */
   async write(
     cfg: SegmentConfig,
     storage: { write(path: string, data: Uint8Array): Promise<void> },
-    proceed?: (first: Delivery) => Promise<boolean>,
+    superseded?: (first: Delivery) => Promise<boolean>,
   ): Promise<WrittenFile[] | undefined> {
     const start = this.start();
     const first = this.#run.first;
@@ -248,8 +248,7 @@ export class Segment {
       openedAt: this.openedAt,
       endedAt: Date.now(),
     });
-    if (this.#writeCancelled || (proceed && !(await proceed(first))) || this.#writeCancelled)
-      return undefined;
+    if (this.#writeCancelled || (await superseded?.(first)) || this.#writeCancelled) return undefined;
     const written: WrittenFile[] = [];
     for (const f of files) {
       const path = segmentPath(f.table, start);

@@ -370,12 +370,7 @@ export class ParquetSink {
     this.throwIfFailed();
     await seg.settled();
     this.throwIfFailed();
-    const superseded = this.opts.superseded;
-    const files = await seg.write(
-      this.segmentConfig,
-      this.opts.storage,
-      superseded && (async (first) => !(await superseded(first))),
-    );
+    const files = await seg.write(this.segmentConfig, this.opts.storage, this.opts.superseded);
     if (files === undefined) {
       this.counters.segmentsSuperseded++;
       this.opts.log?.(
