@@ -56,10 +56,16 @@ export class NatsDelivery implements Delivery {
     this.#decoded = true;
     const h = this.msg.headers;
     if (!h) return;
+    const headers: Record<string, string> = {};
+    let any = false;
     for (const [k, v] of h as unknown as Iterable<[string, string[]]>) {
       if (k === this.keyHeader) this.#key = v[0] ?? '';
-      else (this.#headers ??= {})[k] = v[0] ?? '';
+      else {
+        headers[k] = v[0] ?? '';
+        any = true;
+      }
     }
+    if (any) this.#headers = headers;
   }
 
   ack(): Promise<void> {
