@@ -47,6 +47,25 @@ describe('Parquet parts joined into one file', () => {
     assert.deepEqual(writeStruct(readStruct(new ThriftReader(footer))), footer);
   });
 
+  it('joins files of one schema: every row, in order, as row groups of a single footer', async () => {
+    const part = (ids: string[]) => {
+      const t = tableFromArrays({ etl_id: ids });
+      return encodeParquet(ETL_META, new Table(t.schema, t.batches));
+    };
+    await storage.write('joined.parquet', mergeParquet([part(['a', 'b']), part(['c']), part(['d', 'e'])]));
+    const meta = await readMetadata(storage, 'joined.parquet');
+    assert.deepEqual(
+      meta.row_groups.map((g) => Number(g.num_rows)),
+      [2, 1, 2],
+    );
+    const rows = await readRows(storage, 'joined.parquet');
+    assert.deepEqual(
+      rows.map((r) => r.etl_id),
+      ['a', 'b', 'c', 'd', 'e'],
+    );
+    assert.throws(() => mergeParquet([part(['a']), new Uint8Array(20)]), /not a Parquet file/);
+  });
+
   it('a 40,000-record segment is one file of three row groups with every row in order', async () => {
     const r = recordedSink({ roll: { maxRows: 100_000 } }, storage);
     await r.sink.add(deliveries(Array.from({ length: N }, (_, i) => attack(i))));
