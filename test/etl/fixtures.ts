@@ -65,6 +65,16 @@ export function envelope(name: string, logMessage: string, timestamp: string, ta
   return e;
 }
 
+/** An upstream `Attack Completed` record (envelope with its task) at a fixed time: `user` hit `e`. */
+export function attackRecord(game: string, user: string, damage = 10) {
+  return envelope(
+    'kafka.lib.server.game',
+    'Attack Completed',
+    '2023-09-01T12:00:00.000001',
+    pyDumps(attackFrame('2023-09-01T12:00:00Z', game, user, 'e', damage, 100)),
+  );
+}
+
 export interface DeliveryInit {
   topic?: string;
   partition?: number;

@@ -15,18 +15,12 @@ import { ETL_META } from '../../src/etl/schemas.js';
 import { readStruct, ThriftReader, writeStruct } from '../../src/etl/thrift-compact.js';
 import { FileStorage } from '../../src/storage/file.js';
 import { python, skipUnlessPython } from '../helpers/python.js';
-import { attackFrame, deliveries, envelope, pyDumps } from './fixtures.js';
+import { attackRecord, deliveries } from './fixtures.js';
 import { readMetadata, readRows, recordedSink } from './helpers.js';
 
 const N = 40_000;
 const GAME = 'a1a1a1a1-0000-4000-8000-000000000001';
-const attack = (i: number) =>
-  envelope(
-    'kafka.lib.server.game',
-    'Attack Completed',
-    '2023-09-01T12:00:00.000001',
-    pyDumps(attackFrame('2023-09-01T12:00:00Z', GAME, `u${i}`, 'e', i % 250, 100)),
-  );
+const attack = (i: number) => attackRecord(GAME, `u${i}`, i % 250);
 
 function footerOf(file: Uint8Array): Uint8Array {
   const n = file.length;

@@ -6,17 +6,11 @@ import { EtlPool } from '../../src/etl/etl-pool.js';
 import type { PackedChunk } from '../../src/etl/packed.js';
 import { PER_DELIVERY_OVERHEAD } from '../../src/etl/segment.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
-import { attackFrame, deliveries, delivery, envelope, pyDumps, startFrame } from './fixtures.js';
+import { attackRecord, deliveries, delivery, envelope, pyDumps, startFrame } from './fixtures.js';
 import { allRows, readRows, recordedSink } from './helpers.js';
 
 const GAME = 'a1a1a1a1-0000-4000-8000-000000000001';
-const attack = (i: number) =>
-  envelope(
-    'kafka.lib.server.game',
-    'Attack Completed',
-    '2023-09-01T12:00:00.000001',
-    pyDumps(attackFrame('2023-09-01T12:00:00Z', GAME, `u${i}`, 'e', 10, 100)),
-  );
+const attack = (i: number) => attackRecord(GAME, `u${i}`);
 const attacks = (n: number) => Array.from({ length: n }, (_, i) => attack(i));
 const FILE0 = 'date=2023-09-01/lib.server.game+0000+00000000000000000000.parquet';
 

@@ -11,19 +11,9 @@ import { openBroker } from '../../src/brokers/registry.js';
 import { openOffsetStore } from '../../src/state/index.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { Worker } from '../../src/worker/index.js';
-import { attackFrame, envelope, pyDumps } from '../etl/fixtures.js';
+import { attackRecord, pyDumps } from '../etl/fixtures.js';
 
-const value = (i: number) =>
-  Buffer.from(
-    pyDumps(
-      envelope(
-        'kafka.lib.server.game',
-        'Attack Completed',
-        '2023-09-01T12:00:00.000001',
-        pyDumps(attackFrame('2023-09-01T12:00:00Z', 'game', `u${i}`, 'e', 10, 100)),
-      ),
-    ),
-  );
+const value = (i: number) => Buffer.from(pyDumps(attackRecord('game', `u${i}`)));
 
 async function run(othersWrotePast: boolean) {
   const topic = `past-${Date.now()}`;
