@@ -134,10 +134,11 @@ export class ParquetSink {
   private openBytes = 0;
   /** Deliveries in open segments (not yet rolled): what the window rule counts. */
   private openDeliveries = 0;
-  /** Segments rolled and not yet durable, with the bytes they were counted for. */
-  private readonly rolling = new Set<Promise<void>>();
-  /** The segments behind `rolling`: drop() cancels those of a lost partition not yet written. */
-  private readonly rolled = new Set<Segment>();
+  /**
+   * Segments rolled and not yet durable, each with the tail of its write: add() waits on them over the
+   * budget, drop() calls off those of a lost partition not yet written.
+   */
+  private readonly rolling = new Map<Segment, Promise<void>>();
   private rollingBytes = 0;
   private window?: number;
   private failure: unknown;
@@ -214,7 +215,7 @@ export class ParquetSink {
       await Promise.race(this.inFlight.keys());
     }
     while (this.rollingBytes > this.budget && this.failure === undefined) {
-      await Promise.race(this.rolling);
+      await Promise.race(this.rolling.values());
     }
     this.throwIfFailed();
   }
@@ -238,7 +239,7 @@ export class ParquetSink {
 
   /** Waits until every segment rolled so far is durable (open ones stay open); rejects with a failure. */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.rolling]);
+    await Promise.allSettled([...this.rolling.values()]);
     this.throwIfFailed();
   }
 
@@ -266,7 +267,7 @@ export class ParquetSink {
         deliveries: seg.count,
       });
     }
-    for (const seg of this.rolled) if (filter(seg)) seg.cancelWrite();
+    for (const seg of this.rolling.keys()) if (filter(seg)) seg.cancelWrite();
   }
 
   /** Flushes everything, then refuses further adds and stops the encoder thread. Idempotent. */
@@ -354,12 +355,10 @@ export class ParquetSink {
     const done = previous.then(() => this.complete(seg, cause));
     const tail = done.catch((err: unknown) => this.fail(err, seg));
     this.writes.set(seg.key, { tp: { topic: seg.topic, partition: seg.partition }, tail });
-    this.rolling.add(tail);
-    this.rolled.add(seg);
+    this.rolling.set(seg, tail);
     this.rollingBytes += seg.bytes;
     void tail.then(() => {
-      this.rolling.delete(tail);
-      this.rolled.delete(seg);
+      this.rolling.delete(seg);
       this.rollingBytes -= seg.bytes;
       if (this.writes.get(seg.key)?.tail === tail) this.writes.delete(seg.key);
     });
