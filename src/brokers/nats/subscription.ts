@@ -12,13 +12,13 @@ import { createHash } from 'node:crypto';
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Delivery, NackOptions, SubscribeOptions, TopicPartition } from '../types.js';
+import { errorText } from '../util/connection-log.js';
 import { PushSubscription } from '../util/push-subscription.js';
 import { Signal } from '../util/signal.js';
 import { HEADER_KEY, type NatsBroker } from './broker.js';
 import { NatsDelivery, type NatsOwner } from './delivery.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Durable names allow no dots, wildcards or spaces; a hash keeps distinct (group, topic) pairs distinct. */
 export function consumerName(group: string, topic: string): string {
