@@ -115,6 +115,52 @@ describe('redis faults', { skip }, () => {
     await slow.commit(held);
   });
 
+  it('Streams: restarted under the same id, its pending history comes back once while acks race the pulls', async () => {
+    // The workload manager's remove-then-add: the next pull is on its way when the last batch is acked.
+    const u = `redis+streams:${base}`;
+    const topic = uniq('history');
+    const group = uniq('g');
+    const broker = await open(u);
+    await broker.publish(msgs(topic, 60));
+    const first = broker.subscribe({
+      topics: [topic],
+      group,
+      from: 'earliest',
+      consumerId: 'w',
+      maxBatch: 60,
+    });
+    assert.equal((await collect(first, 60, { timeoutMs: 10_000 })).length, 60);
+    await first.close(); // all 60 pending for `w`, none acked
+
+    const again = broker.subscribe({
+      topics: [topic],
+      group,
+      from: 'earliest',
+      consumerId: 'w',
+      maxBatch: 5,
+    });
+    const pulls = again[Symbol.asyncIterator]();
+    const seen: Delivery[] = [];
+    let last: Delivery[] = [];
+    for (let round = 0; round < 20 && seen.length < 60; round++) {
+      const next = pulls.next();
+      await new Promise((r) => setImmediate(r)); // the read is sent …
+      const acked = again.commit(last); // … then the previous batch is acked
+      const r = await Promise.race([next, new Promise<null>((res) => setTimeout(() => res(null), 3000))]);
+      await acked;
+      if (!r || r.done) break;
+      seen.push(...r.value);
+      last = r.value;
+    }
+    await again.commit(last);
+    assert.deepEqual(msgIds(seen), msgIds(msgs(topic, 60)), 'each pending message once, none missing');
+    assert.ok(
+      seen.every((d) => d.redelivered),
+      'all from the history read',
+    );
+    await again.close();
+  });
+
   it('a Redis restart: Pub/Sub and Streams subscriptions resume, said once each way', {
     skip: skipIfMissing(
       hasRedisServer() ? undefined : 'redis-server is not on PATH (scripts/services.sh up redis installs it)',

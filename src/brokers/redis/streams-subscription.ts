@@ -6,8 +6,9 @@
  *  1. entries this member nack'ed with requeue, taken again with XCLAIM (redelivered);
  *  2. every claimIdleMs/2: `XAUTOCLAIM` of entries idle ≥ claimIdleMs — a dead member's pending entries
  *     (redelivered, same fields, so the same msg id);
- *  3. once, after (re)start: this member's own pending history (`XREADGROUP … 0`): a worker restarted
- *     under the same consumer id gets back what it had not acked (redelivered);
+ *  3. once, after (re)start: this member's own pending history (`XREADGROUP … 0`, then on from the last
+ *     id read): a worker restarted under the same consumer id gets back what it had not acked
+ *     (redelivered), each entry once even while earlier ones are being acked;
  *  4. new entries (`>`), never delivered before.
  *
  * A live member renews the lease on what it holds (XCLAIM … JUSTID resets the idle time every
@@ -77,11 +78,21 @@ export class StreamsSubscription implements Subscription, StreamsOwner {
   readonly #ready: Promise<void>;
   #block: Redis | undefined;
   #closed = false;
-  #history = true;
+  /**
+   * While this member's own pending history is being read (after a (re)start): per stream, the last id
+   * read. Each read goes on from there, so entries still held are not read again; `undefined` once done.
+   */
+  #history: Map<string, string> | undefined = new Map();
   #lastClaim = 0;
   readonly #cursor = new Map<string, string>();
   /** Delivered, not yet acked or dropped: "stream\0id" → where. */
   readonly #held = new Map<string, Held>();
+  /**
+   * Committed, XACK not yet answered: still pending in Redis, so a history read or XAUTOCLAIM sent
+   * before the XACK returns them. They must not be delivered again. Both go on the command connection
+   * with the XACK, so a reply that still holds an entry arrives before its XACK's answer.
+   */
+  readonly #acking = new Set<string>();
   readonly #requeue: Held[] = [];
   #buffer: Delivery[] = [];
   /** The read of new entries sent ahead (see the header), with the count it asked for. */
@@ -184,8 +195,9 @@ export class StreamsSubscription implements Subscription, StreamsOwner {
         continue;
       }
       const key = `${stream}\u0000${id}`;
-      // XAUTOCLAIM also returns this member's own entries when they idle: they are still held, not lost.
-      if (redelivered && this.#held.has(key)) continue;
+      // XAUTOCLAIM and the history read also return this member's own entries that are still held, or
+      // acked with the XACK not yet answered: neither is lost.
+      if (redelivered && (this.#held.has(key) || this.#acking.has(key))) continue;
       this.#held.set(key, { stream, id });
       out.push(new StreamsDelivery(this, stream, topic, id, streamIdToOffset(id), fields, redelivered));
     }
@@ -257,8 +269,9 @@ export class StreamsSubscription implements Subscription, StreamsOwner {
     const block = this.#block;
     if (!block) return [];
     const keys = [...this.#streams.keys()];
-    if (this.#history) {
-      const res = (await block.xreadgroupBuffer(
+    while (this.#history) {
+      const from = this.#history;
+      const res = (await cmd.xreadgroupBuffer(
         'GROUP',
         this.#group,
         this.#consumer,
@@ -266,11 +279,19 @@ export class StreamsSubscription implements Subscription, StreamsOwner {
         count,
         'STREAMS',
         ...keys,
-        ...keys.map(() => '0'),
-      )) as Array<[Buffer, Entry[]]> | null;
-      const out = (res ?? []).flatMap(([s, entries]) => this.#deliveries(s.toString(), entries, true));
+        ...keys.map((k) => from.get(k) ?? '0'),
+      )) as ReadReply;
+      let read = 0;
+      const out: Delivery[] = [];
+      for (const [s, entries] of res ?? []) {
+        const stream = s.toString();
+        if (entries.length === 0) continue;
+        read += entries.length;
+        from.set(stream, entries[entries.length - 1][0].toString());
+        out.push(...this.#deliveries(stream, entries, true));
+      }
+      if (read === 0) this.#history = undefined;
       if (out.length > 0) return out;
-      this.#history = false;
     }
     const blockMs = Math.max(10, Math.min(MAX_BLOCK_MS, Math.floor(this.#claimIdle / 2)));
     const ahead = this.#ahead;
@@ -301,7 +322,7 @@ export class StreamsSubscription implements Subscription, StreamsOwner {
         if (/NOGROUP/.test(message)) {
           // Redis restarted without its data (or the stream was deleted): the group is gone, start again.
           await this.#createGroups(true).catch(() => {});
-          this.#history = true;
+          this.#history = new Map();
         } else if (!this.#failing) {
           this.#failing = true;
           this.broker.options.log?.('warn', 'redis stream read failed; retrying', {
@@ -317,17 +338,25 @@ export class StreamsSubscription implements Subscription, StreamsOwner {
 
   async commit(deliveries: Delivery[]): Promise<void> {
     const byStream = new Map<string, string[]>();
+    const keys: string[] = [];
     for (const d of deliveries) {
       const own = d instanceof StreamsDelivery;
       const stream = own ? d.stream : this.broker.streamOf(d.topic);
       const id = own ? d.streamId : d.id.slice(d.id.lastIndexOf('@') + 1);
-      if (!this.#held.delete(`${stream}\u0000${id}`)) continue;
+      const key = `${stream}\u0000${id}`;
+      if (!this.#held.delete(key)) continue;
+      this.#acking.add(key);
+      keys.push(key);
       idsOf(byStream, stream).push(id);
     }
-    // A commit covers a whole file (up to 100k entries): XACK in slices, as #renew claims.
-    for (const [stream, ids] of byStream)
-      for (let i = 0; i < ids.length; i += 1000)
-        await this.broker.cmd.xack(stream, this.#group, ...ids.slice(i, i + 1000));
+    try {
+      // A commit covers a whole file (up to 100k entries): XACK in slices, as #renew claims.
+      for (const [stream, ids] of byStream)
+        for (let i = 0; i < ids.length; i += 1000)
+          await this.broker.cmd.xack(stream, this.#group, ...ids.slice(i, i + 1000));
+    } finally {
+      for (const key of keys) this.#acking.delete(key);
+    }
   }
 
   assignment(): TopicPartition[] {
