@@ -174,7 +174,7 @@ export interface Subscription extends AsyncIterable<Delivery[]> {
    * replace the newer owner's, which may hold more. False when it cannot be told (the broker is away).
    */
   committedPast?(first: Delivery): Promise<boolean>;
-  /** Partitions currently owned by this member. */
+  /** Partitions owned by this member: from the `onAssign` that gives them to the `onRevoke` that takes them. */
   assignment(): TopicPartition[];
   /**
    * The most deliveries the broker hands this member before some are committed (RabbitMQ prefetch, JetStream

@@ -100,18 +100,10 @@ describe('Kafka → Parquet with heroflow worker processes (real Kafka)', { skip
     t.diagnostic(`published ${p.total}; buffer_meta rows ${ids.rows}, unique msg_ids ${ids.unique}`);
     const busy = workers.filter((w) => /consumed\s+[1-9]/.test(w.stdout)).length;
     t.diagnostic(`${busy} of 4 workers consumed something`);
-    // Known fault (docs/kafka.md): in fresh-clone CI runs this test has lost exactly 1,144 of 24,330 twice
-    // (2026-12-02 06:35 and 10:20), also with the superseded/cancel checks in, never in 16 runs by hand.
-    // Reported, not failed, until it is understood.
-    await t.test(
-      'every published record in the output, none twice',
-      { todo: '1,144 of 24,330 missing in two CI runs, not understood (docs/kafka.md)' },
-      () => {
-        assert.equal(ids.unique, p.total, 'every published record is in the output');
-        assert.equal(ids.rows, p.total, 'and none twice');
-      },
-    );
-    assert.ok(ids.unique > p.total * 0.9, `most records written (${ids.unique} of ${p.total})`);
+    // Exactly once. Two fresh-clone CI runs lost 1,144 here: the last member idled out while its new
+    // assignment settled, two partitions' tails unread (docs/kafka.md; test/worker/idle-rebalance).
+    assert.equal(ids.unique, p.total, 'every published record is in the output');
+    assert.equal(ids.rows, p.total, 'and none twice');
   });
 
   test('batch mode: SIGKILL mid-run, restart: no row lost or duplicated; Redis keys right; the seed reset replays into the same files', async (t) => {

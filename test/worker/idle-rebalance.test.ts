@@ -2,12 +2,16 @@
  * Issue 14, failure 3: `--exit-when-idle` exited 0 during a rebalance with records unread (147,000 of
  * 200,000 in one trial): the idle clock ran while the member had no partitions. Idle now means assigned,
  * no rebalance under way, and read to the end of every assigned partition (Kafka can tell).
+ * 2026-12-02: the same once more while a new assignment settled (onAssign, then the seeks): the Kafka
+ * adapter listed the partitions only after that, so the member looked idle with nothing assigned. Seed
+ * 002's 4-worker CI runs lost the last two segment tails this way (1,144 of 24,330).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { openBroker } from '../../src/brokers/index.js';
 import { PIPELINE_DEFAULTS } from '../../src/config/index.js';
+import { MemoryOffsetStore } from '../../src/state/memory-store.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { Worker } from '../../src/worker/index.js';
 import { attackFrame, envelope, pyDumps } from '../etl/fixtures.js';
@@ -15,6 +19,30 @@ import { allRows } from '../helpers/parquet.js';
 import { SERVICE_URLS, skipUnlessService } from '../helpers/services.js';
 
 const RECORDS = 40_000;
+
+/** An offset store whose next `load` (the one onAssign makes) takes `ms`: a slow Redis. */
+class SlowOnce extends MemoryOffsetStore {
+  slowNext = 0;
+  override async load(topic: string) {
+    const ms = this.slowNext;
+    this.slowNext = 0;
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+    return super.load(topic);
+  }
+}
+
+function gameRecord(): Buffer {
+  return Buffer.from(
+    pyDumps(
+      envelope(
+        'kafka.lib.server.game',
+        'Attack Completed',
+        '2023-09-01T12:00:00.000001',
+        pyDumps(attackFrame('2023-09-01T12:00:00Z', 'game', 'u', 'e', 10, 100)),
+      ),
+    ),
+  );
+}
 
 describe('--exit-when-idle across a rebalance (real Kafka)', {
   skip: await skipUnlessService('kafka'),
@@ -25,16 +53,7 @@ describe('--exit-when-idle across a rebalance (real Kafka)', {
     const topic = `idle-rebalance-${randomBytes(4).toString('hex')}`;
     const broker = await openBroker(SERVICE_URLS.kafka);
     await broker.ensureTopics([{ topic, partitions: 4 }]);
-    const value = Buffer.from(
-      pyDumps(
-        envelope(
-          'kafka.lib.server.game',
-          'Attack Completed',
-          '2023-09-01T12:00:00.000001',
-          pyDumps(attackFrame('2023-09-01T12:00:00Z', 'game', 'u', 'e', 10, 100)),
-        ),
-      ),
-    );
+    const value = gameRecord();
     for (let i = 0; i < RECORDS; i += 5000) {
       await broker.publish(Array.from({ length: 5000 }, (_, k) => ({ topic, key: String(i + k), value })));
     }
@@ -63,5 +82,53 @@ describe('--exit-when-idle across a rebalance (real Kafka)', {
     // At least once: a record may be read twice around the rebalance, but none may be left unread.
     const ids = new Set((await allRows(storage, 'buffer_meta')).map((r) => r.msg_id));
     assert.equal(ids.size, RECORDS, 'every record read and written');
+  });
+
+  it('a member whose new partitions are still settling (slow onAssign) does not idle out with them unread', {
+    timeout: 120_000,
+  }, async () => {
+    const topic = `idle-settle-${randomBytes(4).toString('hex')}`;
+    const group = `g-${topic}`;
+    const broker = await openBroker(SERVICE_URLS.kafka);
+    await broker.ensureTopics([{ topic, partitions: 1 }]);
+    const value = gameRecord();
+    const batch = (n: number, from: number) =>
+      Array.from({ length: n }, (_, k) => ({ topic, key: String(from + k), value }));
+    await broker.publish(batch(2000, 0));
+    const store = new SlowOnce(`memory://settle-${topic}`);
+    const storage = new MemoryStorage();
+    let late: Promise<void> | undefined;
+    const a = new Worker({
+      broker,
+      storage,
+      topics: [topic],
+      group,
+      consumerId: 'a',
+      from: 'earliest',
+      mode: 'batch',
+      offsetStore: store,
+      ...PIPELINE_DEFAULTS,
+      roll: { ...PIPELINE_DEFAULTS.roll, maxRows: 1000 },
+      tables: ['buffer_meta'],
+      idleExitMs: 3000,
+      maxBatch: 200,
+      log: (_level, msg) => {
+        // The rebalance x's join starts: records arrive that nobody reads (x never pulls) before a's
+        // slow onAssign is through.
+        if (msg === 'partitions assigned' && store.slowNext > 0) late ??= broker.publish(batch(1000, 2000));
+      },
+    });
+    const run = a.run();
+    // Both files written: the next load of the store is the one of a's next onAssign.
+    while (a.stats().committed < 2000) await new Promise((r) => setTimeout(r, 20));
+    store.slowNext = 8000; // longer than a's idle time
+    const x = broker.subscribe({ topics: [topic], group, consumerId: 'x', from: 'earliest' });
+    await x.ready(); // x reads nothing and leaves: what it was given goes back to a
+    await x.close();
+    await run;
+    await late;
+    await broker.close();
+    const ids = new Set((await allRows(storage, 'buffer_meta')).map((r) => r.msg_id));
+    assert.equal(ids.size, 3000, 'every record read and written, the late 1,000 too');
   });
 });

@@ -215,15 +215,16 @@ export class KafkaSubscription implements Subscription {
         // Joined already: whatever is still held was not given back before the group moved on.
         await this.#revokeAll(true);
         if (generation !== this.#generation || this.#closing) return;
+        // Owned from onAssign on (assignment() lists them, a revoke takes them back), delivered only once
+        // sought: a worker that saw no partitions while they settled idled out with them unread (docs/kafka.md).
+        for (const p of parts) this.#owned.set(key(p.topic, p.partition), p);
         const positions = (await this.#opts.onAssign?.(parts)) ?? undefined;
         await this.#position(parts, positions);
         if (generation !== this.#generation || this.#closing) return;
-        for (const p of parts) {
-          const k = key(p.topic, p.partition);
-          this.#owned.set(k, p);
-          this.#fetching.add(k);
-        }
-        if (parts.length > 0) this.#consumer.resume(byTopic(parts));
+        // A rebalance noticed meanwhile (REBALANCING) took them back: they stay paused until the next join.
+        const still = parts.filter((p) => this.#owned.has(key(p.topic, p.partition)));
+        for (const p of still) this.#fetching.add(key(p.topic, p.partition));
+        if (still.length > 0) this.#consumer.resume(byTopic(still));
         this.#settleReady();
       })
       .catch((err) => this.#fail(err));
