@@ -45,6 +45,11 @@ test('kafka restarted mid-run: producer and consumer reconnect, every message ar
     // inside kafkajs without reaching the adapter, and then nothing is logged (a CI run saw exactly that).
     await new Promise((r) => setTimeout(r, 10_000));
     kafka('up');
+    // A topic made right after the start: a fresh broker answers the wait for its leaders with
+    // UNKNOWN_TOPIC_OR_PARTITION for ~20 s, which failed ensureTopics before it tried again.
+    const fresh = uniq('fresh');
+    await broker.ensureTopics([{ topic: fresh, partitions: 2 }]);
+    await broker.publish(msgs(fresh, 10));
     await during;
 
     const [afterRestart] = await drain([sub], (g) => new Set(g[0].map(text)).size >= 100, {

@@ -126,6 +126,7 @@ describe('--exit-when-idle across a rebalance (real Kafka)', {
     await x.ready(); // x reads nothing and leaves: what it was given goes back to a
     await x.close();
     await run;
+    assert.ok(late, "the test's rebalance reached a's onAssign (else it proves nothing)");
     await late;
     await broker.close();
     const ids = new Set((await allRows(storage, 'buffer_meta')).map((r) => r.msg_id));

@@ -44,6 +44,13 @@ export const KAFKA_CAPABILITIES: Capabilities = {
 /** A publish that meets a broker restart keeps retrying this long before giving up. */
 const PUBLISH_RETRY_MS = 120_000;
 
+/**
+ * A broker that has just started creates a topic but, for some seconds, answers the metadata request
+ * that waits for its leaders with UNKNOWN_TOPIC_OR_PARTITION (~20 s after `scripts/services.sh up kafka`
+ * here). Creating again is tried this long; "already exists" then means done.
+ */
+const CREATE_RETRY_MS = 60_000;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function toBuffer(v: Uint8Array): Buffer {
@@ -156,16 +163,23 @@ export class KafkaBroker implements Broker {
   }
 
   async #create(spec: TopicSpec): Promise<void> {
-    try {
-      await this.#admin.createTopics({
-        // No replication factor: the cluster's default.replication.factor decides (1 on a single broker,
-        // 3 on scripts/services.sh's kafka-cluster); hard-coding 1 left every partition on one broker.
-        topics: [{ topic: spec.topic, numPartitions: spec.partitions }],
-        waitForLeaders: true,
-      });
-    } catch (err) {
-      // Another member or process created it first: that is the outcome we wanted.
-      if (!/already exists/i.test(String((err as Error).message))) throw err;
+    const deadline = Date.now() + CREATE_RETRY_MS;
+    for (;;) {
+      try {
+        await this.#admin.createTopics({
+          // No replication factor: the cluster's default.replication.factor decides (1 on a single broker,
+          // 3 on scripts/services.sh's kafka-cluster); hard-coding 1 left every partition on one broker.
+          topics: [{ topic: spec.topic, numPartitions: spec.partitions }],
+          waitForLeaders: true,
+        });
+        return;
+      } catch (err) {
+        // Another member or process created it first: that is the outcome we wanted.
+        if (/already exists/i.test(String((err as Error).message))) return;
+        if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || Date.now() > deadline)
+          throw err;
+        await sleep(500);
+      }
     }
   }
 
