@@ -219,7 +219,7 @@ export class KafkaSubscription implements Subscription {
         // sought: a worker that saw no partitions while they settled idled out with them unread (docs/kafka.md).
         for (const p of parts) this.#owned.set(key(p.topic, p.partition), p);
         const positions = (await this.#opts.onAssign?.(parts)) ?? undefined;
-        await this.#position(parts, positions);
+        await this.#positionRetrying(parts, positions, () => generation !== this.#generation);
         if (generation !== this.#generation || this.#closing) return;
         // A rebalance noticed meanwhile (REBALANCING) took them back: they stay paused until the next join.
         const still = parts.filter((p) => this.#owned.has(key(p.topic, p.partition)));
@@ -228,6 +228,32 @@ export class KafkaSubscription implements Subscription {
         this.#settleReady();
       })
       .catch((err) => this.#fail(err));
+  }
+
+  /**
+   * #position, tried again while a broker is unreachable (one just killed stays the partitions' leader
+   * until the controller notices, seconds): a chaos run lost both workers of a group to ECONNREFUSED here.
+   */
+  async #positionRetrying(
+    parts: TopicPartition[],
+    positions: StartPosition[] | undefined,
+    superseded: () => boolean,
+  ): Promise<void> {
+    const deadline = Date.now() + DEGRADED_START_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#position(parts, positions);
+        return;
+      } catch (err) {
+        if (this.#closing || superseded()) return; // a newer join settles its own partitions
+        if (!connectionLost(err) || Date.now() > deadline) throw err;
+        this.#broker.options.log?.('warn', 'Kafka start positions cannot be read yet; retrying', {
+          attempt,
+          error: errorText(err),
+        });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 3000)));
+      }
+    }
   }
 
   /** Seek to onAssign's positions; partitions without one follow the group's commit, else `from`. */
