@@ -15,7 +15,7 @@ import {
   UPSTREAM_PARTITIONS,
 } from '../types.js';
 import { ConnectionLog, errorText } from '../util/connection-log.js';
-import { connectWithRetry } from '../util/retry.js';
+import { connectWithRetry, retryWhile } from '../util/retry.js';
 import { publishRejection } from './delivery.js';
 import { KafkaSubscription } from './subscription.js';
 import type { KafkaSettings } from './url.js';
@@ -163,24 +163,26 @@ export class KafkaBroker implements Broker {
   }
 
   async #create(spec: TopicSpec): Promise<void> {
-    const deadline = Date.now() + CREATE_RETRY_MS;
-    for (;;) {
-      try {
-        await this.#admin.createTopics({
-          // No replication factor: the cluster's default.replication.factor decides (1 on a single broker,
-          // 3 on scripts/services.sh's kafka-cluster); hard-coding 1 left every partition on one broker.
-          topics: [{ topic: spec.topic, numPartitions: spec.partitions }],
-          waitForLeaders: true,
-        });
-        return;
-      } catch (err) {
-        // Another member or process created it first: that is the outcome we wanted.
-        if (/already exists/i.test(String((err as Error).message))) return;
-        if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || Date.now() > deadline)
-          throw err;
-        await sleep(500);
-      }
-    }
+    await retryWhile(
+      async () => {
+        try {
+          await this.#admin.createTopics({
+            // No replication factor: the cluster's default.replication.factor decides (1 on a single
+            // broker, 3 on scripts/services.sh's kafka-cluster); hard-coding 1 left every partition on one.
+            topics: [{ topic: spec.topic, numPartitions: spec.partitions }],
+            waitForLeaders: true,
+          });
+        } catch (err) {
+          // Another member or process created it first: that is the outcome we wanted.
+          if (!/already exists/i.test(String((err as Error).message))) throw err;
+        }
+      },
+      {
+        retryable: (err) => (err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION',
+        budgetMs: CREATE_RETRY_MS,
+        pauseMs: () => 500,
+      },
+    );
   }
 
   async publish(messages: Message[]): Promise<void> {

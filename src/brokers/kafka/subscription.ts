@@ -31,6 +31,7 @@ import { BatchQueue } from '../util/batch-queue.js';
 import { connectionLost } from '../util/connect-errors.js';
 import { errorText } from '../util/connection-log.js';
 import { CommitTracker } from '../util/offset-tracker.js';
+import { retryWhile } from '../util/retry.js';
 import { Signal } from '../util/signal.js';
 import type { KafkaBroker } from './broker.js';
 import { isRebalanceError, KafkaDelivery, rawHeadersOf } from './delivery.js';
@@ -158,21 +159,10 @@ export class KafkaSubscription implements Subscription {
     });
     // A cluster with a broker just gone names it as a leader or the coordinator until the controller
     // notices (seconds): the steps before the group join are tried again for a while, not failed at once.
-    const deadline = Date.now() + DEGRADED_START_MS;
-    for (let attempt = 1; ; attempt++) {
-      if (this.#closing) return;
-      try {
-        await this.#prepare(topics);
-        break;
-      } catch (err) {
-        if (this.#closing || !connectionLost(err) || Date.now() > deadline) throw err;
-        this.#broker.options.log?.('warn', 'Kafka consumer cannot start yet; retrying', {
-          attempt,
-          error: errorText(err),
-        });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 3000)));
-      }
-    }
+    await retryWhile(() => this.#prepare(topics), {
+      ...this.#degraded('Kafka consumer cannot start yet; retrying'),
+      abandon: () => this.#closing !== undefined,
+    });
     if (this.#closing) return;
     await c.run({
       autoCommit: false,
@@ -239,21 +229,21 @@ export class KafkaSubscription implements Subscription {
     positions: StartPosition[] | undefined,
     superseded: () => boolean,
   ): Promise<void> {
-    const deadline = Date.now() + DEGRADED_START_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#position(parts, positions);
-        return;
-      } catch (err) {
-        if (this.#closing || superseded()) return; // a newer join settles its own partitions
-        if (!connectionLost(err) || Date.now() > deadline) throw err;
-        this.#broker.options.log?.('warn', 'Kafka start positions cannot be read yet; retrying', {
-          attempt,
-          error: errorText(err),
-        });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 3000)));
-      }
-    }
+    await retryWhile(() => this.#position(parts, positions), {
+      ...this.#degraded('Kafka start positions cannot be read yet; retrying'),
+      // A newer join settles its own partitions.
+      abandon: () => this.#closing !== undefined || superseded(),
+    });
+  }
+
+  /** How a step is retried while the cluster is degraded: only lost connections, for DEGRADED_START_MS. */
+  #degraded(warning: string) {
+    return {
+      retryable: connectionLost,
+      budgetMs: DEGRADED_START_MS,
+      onRetry: (attempt: number, err: unknown) =>
+        this.#broker.options.log?.('warn', warning, { attempt, error: errorText(err) }),
+    };
   }
 
   /** Seek to onAssign's positions; partitions without one follow the group's commit, else `from`. */

@@ -98,3 +98,41 @@ export async function connectWithRetry<T>(
     }
   }
 }
+
+export interface RetryWhileOptions {
+  /** Whether a failure is worth another attempt; any other is thrown at once. */
+  retryable: (error: unknown) => boolean;
+  /** No attempt starts later than this after the first; the last failure is then thrown. */
+  budgetMs: number;
+  /** Pause after failed attempt n. Default 500 ms × n, at most 3 s. */
+  pauseMs?: (attempt: number) => number;
+  /**
+   * Asked before each further attempt and after each failure: true ends the retry quietly with
+   * `undefined` (the caller is closing, or a newer call has made this one pointless).
+   */
+  abandon?: () => boolean;
+  onRetry?: (attempt: number, error: unknown) => void;
+}
+
+/**
+ * Runs `step` again while its failures are `retryable` and the budget lasts: for steps that a cluster in
+ * transition fails for a few seconds (a broker just started or just gone), where failing at once would
+ * stop a worker that the next attempt would have kept.
+ */
+export async function retryWhile<T>(
+  step: (attempt: number) => Promise<T>,
+  options: RetryWhileOptions,
+): Promise<T | undefined> {
+  const deadline = Date.now() + options.budgetMs;
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1 && options.abandon?.()) return undefined;
+    try {
+      return await step(attempt);
+    } catch (error) {
+      if (options.abandon?.()) return undefined;
+      if (!options.retryable(error) || Date.now() > deadline) throw error;
+      options.onRetry?.(attempt, error);
+      await sleep(options.pauseMs?.(attempt) ?? Math.min(500 * attempt, 3000));
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { connectWithRetry } from '../../../src/brokers/util/retry.js';
+import { connectWithRetry, retryWhile } from '../../../src/brokers/util/retry.js';
 import { HeroflowError } from '../../../src/errors.js';
 
 describe('connectWithRetry', () => {
@@ -52,6 +52,77 @@ describe('connectWithRetry', () => {
       ),
       /ACCESS_REFUSED/,
     );
+    assert.equal(attempts, 1);
+  });
+});
+
+describe('retryWhile', () => {
+  const transient = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  const isTransient = (e: unknown) => (e as { code?: string }).code === 'ECONNREFUSED';
+
+  it('runs the step again while its failures are retryable, and says each retry', async () => {
+    const retried: number[] = [];
+    const result = await retryWhile(
+      async (attempt) => {
+        if (attempt < 3) throw transient();
+        return attempt;
+      },
+      { retryable: isTransient, budgetMs: 5_000, pauseMs: () => 1, onRetry: (n) => retried.push(n) },
+    );
+    assert.equal(result, 3);
+    assert.deepEqual(retried, [1, 2]);
+  });
+
+  it('throws a failure that is not retryable at once', async () => {
+    let attempts = 0;
+    const fatal = new Error('topic authorization failed');
+    await assert.rejects(
+      retryWhile(
+        async () => {
+          attempts++;
+          throw fatal;
+        },
+        { retryable: isTransient, budgetMs: 5_000, pauseMs: () => 1 },
+      ),
+      (e) => e === fatal,
+    );
+    assert.equal(attempts, 1);
+  });
+
+  it('throws the last failure once the budget is spent', async () => {
+    let attempts = 0;
+    await assert.rejects(
+      retryWhile(
+        async () => {
+          attempts++;
+          throw transient();
+        },
+        { retryable: isTransient, budgetMs: 30, pauseMs: () => 5 },
+      ),
+      /ECONNREFUSED/,
+    );
+    assert.ok(attempts >= 2, `${attempts} attempts`);
+  });
+
+  it('ends quietly with undefined once abandoned, after a failure or before the next attempt', async () => {
+    let closing = false;
+    let attempts = 0;
+    const result = await retryWhile(
+      async () => {
+        attempts++;
+        throw transient();
+      },
+      {
+        retryable: isTransient,
+        budgetMs: 5_000,
+        pauseMs: () => 1,
+        onRetry: () => {
+          closing = true; // closed during the pause: no further attempt
+        },
+        abandon: () => closing,
+      },
+    );
+    assert.equal(result, undefined);
     assert.equal(attempts, 1);
   });
 });
