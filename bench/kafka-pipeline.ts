@@ -3,6 +3,7 @@
  *
  *   npm run bench:kafka -- [--records 1000000] [--partitions 2] [--runs 3] [--headers both|with|without]
  *     [--only kcat,python,python-game,heroflow1,heroflow1-game,heroflow2] [--brokers 127.0.0.1:9092]
+ *     [--worker-node PATH[,PATH…]]
  *
  * Data: simulator records as upstream's Python handlers write them (test/etl/fixtures.ts: Starting Match
  * per participant, attacks, cleaning records, client lines), on two topics (`…lib.server.lobby` with the
@@ -19,9 +20,12 @@
  *   heroflow1-game  `heroflow worker --tables lib_server_game` ×1
  *   heroflow2       2 `heroflow worker` processes in one group (RSS: the larger of the two)
  * heroflow workers stop by --exit-when-idle; that wait is not counted. Rows written are checked.
+ * `--worker-node` runs heroflow's readers under each of these Node binaries in the same run (default: the
+ * one running the bench). `scripts/node-from-npm.sh 24.22.3` prints the bin directory of Node 24 from the npm
+ * registry: `--worker-node "$(scripts/node-from-npm.sh 24.22.3)/node,$(command -v node)"`.
  * Prints the medians of --runs per reader and the ratios the issue asks for (docs/performance.md).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -38,6 +42,7 @@ const { values: args } = parseArgs({
     headers: { type: 'string', default: 'both' },
     only: { type: 'string', default: 'kcat,python,python-game,heroflow1,heroflow1-game,heroflow2' },
     brokers: { type: 'string', default: '127.0.0.1:9092' },
+    'worker-node': { type: 'string', default: process.execPath },
   },
 });
 const RECORDS = Number(args.records);
@@ -45,6 +50,13 @@ const PARTITIONS = Number(args.partitions);
 const RUNS = Number(args.runs);
 const BROKERS = args.brokers;
 const ONLY = new Set(args.only.split(','));
+/** The Node binaries heroflow's readers run under, each with its version (`v24.22.3`). */
+const NODES = args['worker-node'].split(',').map((bin) => ({
+  bin,
+  version: execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim(),
+}));
+/** The suffix of heroflow's reader ids under this Node: none when there is only one. */
+const nodeSuffix = (version: string) => (NODES.length > 1 ? `@${version.split('.')[0]}` : '');
 const IDLE_EXIT_S = 2;
 const kafka = new Kafka({ brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
 
@@ -157,14 +169,14 @@ async function python(topics: string[], tables?: string): Promise<Measure> {
   }
 }
 
-async function heroflow(topics: string[], workers: number, tables?: string): Promise<Measure> {
+async function heroflow(node: string, topics: string[], workers: number, tables?: string): Promise<Measure> {
   const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-hf-'));
   const group = `bench-hf-${randomBytes(4).toString('hex')}`;
   try {
     const t0 = performance.now();
     const runs = await Promise.all(
       Array.from({ length: workers }, (_, i) =>
-        timed(process.execPath, [
+        timed(node, [
           'bin/heroflow.js',
           'worker',
           '--broker',
@@ -202,14 +214,29 @@ async function heroflow(topics: string[], workers: number, tables?: string): Pro
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const READERS: [string, string, (topics: string[]) => Promise<Measure>][] = [
+type Reader = [id: string, name: string, read: (topics: string[]) => Promise<Measure>];
+const HEROFLOW_READERS: [id: string, name: string, workers: number, tables?: string][] = [
+  ['heroflow1', 'heroflow worker ×1, all five tables', 1],
+  ['heroflow1-game', 'heroflow worker ×1 --tables lib_server_game', 1, 'lib_server_game'],
+  ['heroflow2', 'heroflow worker ×2 (one group), all five tables', 2],
+];
+const READERS: Reader[] = [
   ['kcat', 'kcat -C (librdkafka), raw read', kcat],
   ['python', 'Python confluent-kafka + PyArrow, 4 record tables', (t) => python(t)],
   ['python-game', 'Python confluent-kafka + PyArrow, lib_server_game', (t) => python(t, 'lib_server_game')],
-  ['heroflow1', 'heroflow worker ×1, all five tables', (t) => heroflow(t, 1)],
-  ['heroflow1-game', 'heroflow worker ×1 --tables lib_server_game', (t) => heroflow(t, 1, 'lib_server_game')],
-  ['heroflow2', 'heroflow worker ×2 (one group), all five tables', (t) => heroflow(t, 2)],
+  // heroflow's readers once per --worker-node.
+  ...HEROFLOW_READERS.flatMap(([id, name, workers, tables]) =>
+    NODES.map(
+      ({ bin, version }): Reader => [
+        `${id}${nodeSuffix(version)}`,
+        `${name} (Node ${version})`,
+        (t) => heroflow(bin, t, workers, tables),
+      ],
+    ),
+  ),
 ];
+/** `--only` names readers without their Node suffix. */
+const selected = (id: string) => ONLY.has(id.split('@')[0]);
 
 async function dataset(withHeader: boolean): Promise<void> {
   const label = withHeader ? 'with the heroflow-msg-id header' : 'without headers (upstream producers)';
@@ -220,7 +247,7 @@ async function dataset(withHeader: boolean): Promise<void> {
   const results = new Map<string, Measure[]>();
   for (let run = 0; run < RUNS; run++) {
     for (const [id, , read] of READERS) {
-      if (!ONLY.has(id)) continue;
+      if (!selected(id)) continue;
       const m = await read(topics);
       if (m.records !== RECORDS)
         console.log(`  (!) ${id} run ${run + 1} read ${m.records} of ${RECORDS} records`);
@@ -243,7 +270,7 @@ async function dataset(withHeader: boolean): Promise<void> {
     if (!ms) continue;
     const r = rate(id) ?? 0;
     const kcatRate = rate('kcat');
-    const peer = id.endsWith('-game')
+    const peer = id.split('@')[0].endsWith('-game')
       ? rate('python-game')
       : id.startsWith('heroflow')
         ? rate('python')
@@ -252,9 +279,11 @@ async function dataset(withHeader: boolean): Promise<void> {
       `| ${name} | ${r.toFixed(0)} | ${median(ms.map((m) => m.cpu)).toFixed(1)} | ${median(ms.map((m) => m.rssMb)).toFixed(0)} | ${kcatRate ? (r / kcatRate).toFixed(2) : '–'} | ${peer && !id.startsWith('python') ? (r / peer).toFixed(2) : '–'} |`,
     );
   }
-  const one = rate('heroflow1');
-  const two = rate('heroflow2');
-  if (one && two) console.log(`2 workers / 1 worker: ${(two / one).toFixed(2)}×`);
+  for (const { version } of NODES) {
+    const one = rate(`heroflow1${nodeSuffix(version)}`);
+    const two = rate(`heroflow2${nodeSuffix(version)}`);
+    if (one && two) console.log(`2 workers / 1 worker on Node ${version}: ${(two / one).toFixed(2)}×`);
+  }
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics }).catch(() => {});
