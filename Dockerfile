@@ -4,7 +4,7 @@
 # it was checked with hadolint and test/docker/compose.test.ts (see README, "Docker").
 #   docker build -t heroflow .
 #   docker run --rm heroflow --help
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # 1. Compile: every dependency (typescript is a dev dependency), then tsc → dist/.
 FROM ${NODE_IMAGE} AS build
