@@ -77,6 +77,29 @@ describe('Parquet schema as hyparquet reads it', () => {
     assert.deepEqual(lobby.timestamp, new Date(Date.UTC(2023, 8, 1, 12)));
   });
 
+  it('keeps min/max for times, numbers and tokens, and none for ids and free text', async () => {
+    const storage = new MemoryStorage();
+    const files = await writeAllTables(storage);
+    const statistics = async (table: string) => {
+      const meta = await readMetadata(storage, files.find((f) => f.startsWith(`${table}/`))!);
+      return new Map(
+        meta.row_groups[0].columns.map((c) => [
+          c.meta_data!.path_in_schema.join('.'),
+          c.meta_data!.statistics?.min_value !== undefined,
+        ]),
+      );
+    };
+    const game = await statistics('lib_server_game');
+    for (const kept of ['timestamp', 'game_token', 'user_token', 'enemy_damage'])
+      assert.equal(game.get(kept), true, `lib_server_game.${kept} has min/max`);
+    for (const dropped of ['etl_id', 'msg_id', 'action', 'enemy_token'])
+      assert.equal(game.get(dropped), false, `lib_server_game.${dropped} has none`);
+    const buffer = await statistics('buffer_meta');
+    assert.equal(buffer.get('offset'), true);
+    assert.equal(buffer.get('msg_id'), false);
+    assert.equal(buffer.get('headers.list.item'), false);
+  });
+
   it('round-trips the extremes of every type, nulls included', async () => {
     const b = new TableBuilder(BUFFER_META);
     const rows = [
