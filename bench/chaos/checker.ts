@@ -50,6 +50,41 @@ export interface CheckReport {
   unexpected: number;
   unreadable: { path: string; error: string }[];
   strayTemp: string[];
+  /**
+   * Holes in the offsets written per partition (Kafka's are contiguous), with the files on either side:
+   * what a loss looks like on disk, so that a failed run's log says which segment went missing.
+   */
+  gaps: string[];
+}
+
+/** Where one buffer_meta file sits in its partition. */
+interface Span {
+  path: string;
+  rows: number;
+  first: bigint;
+  last: bigint;
+  mtimeMs: number;
+}
+
+/** Up to five holes in the written offsets, each with the files that end before it and start after it. */
+function offsetGaps(byPartition: Map<string, { offsets: bigint[]; spans: Span[] }>): string[] {
+  const out: string[] = [];
+  const describe = (s: Span | undefined) =>
+    s ? `${s.path} (${s.rows} rows, ${s.first}–${s.last}, mtime ${Math.round(s.mtimeMs)})` : 'none';
+  for (const [partition, { offsets, spans }] of byPartition) {
+    const sorted = [...new Set(offsets)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 1; i < sorted.length && out.length < 5; i++) {
+      if (sorted[i] === sorted[i - 1] + 1n) continue;
+      const from = sorted[i - 1] + 1n;
+      const to = sorted[i] - 1n;
+      const before = spans.find((s) => s.first <= from - 1n && s.last >= from - 1n);
+      const after = spans.find((s) => s.first <= to + 1n && s.last >= to + 1n);
+      out.push(
+        `${partition} offsets ${from}–${to} missing; before: ${describe(before)}; after: ${describe(after)}`,
+      );
+    }
+  }
+  return out;
 }
 
 async function walk(dir: string): Promise<string[]> {
@@ -78,6 +113,8 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
   let otherDuplicates = 0;
   // msg_id → the positions it was written at (and how many rows).
   const positions = new Map<string, { at: Set<string>; rows: number }>();
+  // topic/partition → every offset written and each file's span.
+  const byPartition = new Map<string, { offsets: bigint[]; spans: Span[] }>();
   for (const rel of parquet) {
     const full = path.join(input.outDir, rel);
     let rows: Record<string, unknown>[];
@@ -98,6 +135,19 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
         positions.set(id, p);
         p.at.add(`${r.topic}/${r.partition}/${r.offset}`);
         p.rows++;
+        if (typeof r.offset !== 'bigint') continue;
+        const key = `${r.topic}/${r.partition}`;
+        const part = byPartition.get(key) ?? { offsets: [], spans: [] };
+        byPartition.set(key, part);
+        part.offsets.push(r.offset);
+        const span = part.spans.find((x) => x.path === rel);
+        if (span === undefined)
+          part.spans.push({ path: rel, rows: 1, first: r.offset, last: r.offset, mtimeMs });
+        else {
+          span.rows++;
+          if (r.offset < span.first) span.first = r.offset;
+          if (r.offset > span.last) span.last = r.offset;
+        }
       }
       bufferFiles.push({
         path: rel,
@@ -143,6 +193,7 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
     unexpected: verdict.unexpected,
     unreadable,
     strayTemp,
+    gaps: verdict.lost > 0 ? offsetGaps(byPartition) : [],
   };
 }
 

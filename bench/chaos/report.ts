@@ -9,7 +9,8 @@ export function trialLine(r: TrialResult, i: number): string {
       ? ''
       : `, broker SIGKILL at ${p.brokerKillAtMs} ms for ${p.brokerDownMs} ms`;
   const faults = [
-    c.lost && `LOST ${c.lost} (e.g. ${c.lostSample.join(', ')})`,
+    c.lost &&
+      `LOST ${c.lost} (e.g. ${c.lostSample.join(', ')})${c.gaps.length ? `, gaps: ${c.gaps.join(' | ')}` : ''}`,
     c.duplicateRows &&
       `DUPLICATED ${c.duplicateRows} (${c.rewritten} rewritten, ${c.storedTwice} stored twice by the broker)`,
     c.tableDuplicates && `${c.tableDuplicates} rows of other tables in two files`,
