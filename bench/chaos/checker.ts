@@ -129,6 +129,8 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
     }
     const table = tableOf(rel);
     if (table === 'buffer_meta') {
+      // This file's span in each partition it holds (one, for heroflow's files), found once per row.
+      const spansHere = new Map<string, Span>();
       for (const r of rows) {
         const id = String(r.msg_id);
         const p = positions.get(id) ?? { at: new Set<string>(), rows: 0 };
@@ -140,10 +142,12 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
         const part = byPartition.get(key) ?? { offsets: [], spans: [] };
         byPartition.set(key, part);
         part.offsets.push(r.offset);
-        const span = part.spans.find((x) => x.path === rel);
-        if (span === undefined)
-          part.spans.push({ path: rel, rows: 1, first: r.offset, last: r.offset, mtimeMs });
-        else {
+        const span = spansHere.get(key);
+        if (span === undefined) {
+          const first: Span = { path: rel, rows: 1, first: r.offset, last: r.offset, mtimeMs };
+          spansHere.set(key, first);
+          part.spans.push(first);
+        } else {
           span.rows++;
           if (r.offset < span.first) span.first = r.offset;
           if (r.offset > span.last) span.last = r.offset;
