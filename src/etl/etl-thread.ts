@@ -16,19 +16,16 @@
  * Messages are handled in arrival order; a failure is kept on its segment and reported by its finish.
  */
 import { parentPort } from 'node:worker_threads';
-import { tableToIPC } from 'apache-arrow';
-import { Table as WasmTable, writeParquet } from 'parquet-wasm';
 import { replaceArrowSchema } from './arrow-schema-footer.js';
 import type { EncodedFile, EtlReply, EtlRequest, SegmentFinish, SegmentOpen } from './etl-pool.js';
 import type { PackedChunk } from './packed.js';
-import { encodeParquet, footerSchema } from './parquet.js';
+import { encodeParquet, footerSchema, writeTable } from './parquet.js';
 import { mergeParquet } from './parquet-merge.js';
 import { SegmentRows } from './rows.js';
 import { RecordScanner } from './scan-record.js';
 import { ETL_META, type TableName } from './schemas.js';
 import { TableBuilder } from './table-builder.js';
 import { transformRecord } from './transform.js';
-import { writerProperties } from './writer-properties.js';
 
 /**
  * Records per Parquet part (one row group): the builders of every open segment hold up to this many rows
@@ -57,8 +54,7 @@ class ThreadSegment {
       }
       const started = performance.now();
       table.rows += builder.rows;
-      const wasmTable = WasmTable.fromIPCStream(tableToIPC(builder.finish(), 'stream'));
-      table.parts.push(writeParquet(wasmTable, writerProperties(this.o.compression)));
+      table.parts.push(writeTable(builder.finish(), this.o.compression));
       table.encodeMs += performance.now() - started;
     }
     this.rows.reset();

@@ -8,6 +8,7 @@
 import { Table as ArrowTable, tableToIPC } from 'apache-arrow';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm';
 import { replaceArrowSchema } from './arrow-schema-footer.js';
+import { NATIVE_ZSTD, zstdParquet } from './native-zstd.js';
 import { arrowSchema, hasSecondsColumn, type TableSpec } from './schemas.js';
 import { type Compression, DEFAULT_COMPRESSION, writerProperties } from './writer-properties.js';
 
@@ -42,17 +43,27 @@ export function footerSchema(spec: TableSpec): string | undefined {
 }
 
 /**
+ * Arrow table (in its storage schema, see TableBuilder.finish) → Parquet bytes. ZSTD is done by Node's
+ * zlib where it has it (native-zstd.ts: less CPU than parquet-wasm's own), else inside parquet-wasm.
+ */
+export function writeTable(table: ArrowTable, compression: Compression): Uint8Array {
+  const wasmTable = WasmTable.fromIPCStream(tableToIPC(table, 'stream'));
+  if (compression === 'zstd' && NATIVE_ZSTD)
+    return zstdParquet(writeParquet(wasmTable, writerProperties('none')));
+  return writeParquet(wasmTable, writerProperties(compression));
+}
+
+/**
  * Encode one table (in its storage schema, see TableBuilder.finish) as a whole Parquet file at once: the
- * ETL thread's etl_meta row, tests and the bench's writer ceiling. The record tables are streamed by the
- * ETL thread (etl-thread.ts) instead.
+ * ETL thread's etl_meta row, tests and the bench's writer ceiling. The record tables are written in parts
+ * of CHUNK_ROWS rows by the ETL thread (etl-thread.ts), with writeTable, and joined.
  */
 export function encodeParquet(
   spec: TableSpec,
   table: ArrowTable,
   compression: Compression = DEFAULT_COMPRESSION,
 ) {
-  const wasmTable = WasmTable.fromIPCStream(tableToIPC(table, 'stream'));
-  const bytes = writeParquet(wasmTable, writerProperties(compression));
+  const bytes = writeTable(table, compression);
   const schema = footerSchema(spec);
   return schema === undefined ? bytes : replaceArrowSchema(bytes, schema);
 }
