@@ -174,6 +174,13 @@ export interface Subscription extends AsyncIterable<Delivery[]> {
    * replace the newer owner's, which may hold more. False when it cannot be told (the broker is away).
    */
   committedPast?(first: Delivery): Promise<boolean>;
+  /**
+   * Optional, with committedPast: whether the group's settled assignment gives this partition to another
+   * member. That member reads it from the last commit and may already have written files of the same
+   * names, longer, without having committed yet: the window committedPast leaves open. False while the
+   * group rebalances or when it cannot be told.
+   */
+  assignedElsewhere?(tp: TopicPartition): Promise<boolean>;
   /** Partitions owned by this member: from the `onAssign` that gives them to the `onRevoke` that takes them. */
   assignment(): TopicPartition[];
   /**

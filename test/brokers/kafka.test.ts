@@ -71,6 +71,26 @@ describe('kafka adapter (real Kafka)', { skip }, () => {
     await next.close();
   });
 
+  test('assignedElsewhere: a stale member learns that the settled group gave its partition to another, before any commit', async () => {
+    const broker = await open();
+    const topic = uniq('elsewhere');
+    const group = uniq('g');
+    const tp = { topic, partition: 0 };
+    await broker.publish(msgs(topic, 3));
+    const stale = broker.subscribe({ topics: [topic], group, from: 'earliest' });
+    const [held] = await drain([stale], (g) => g[0].length >= 3);
+    assert.equal(await stale.assignedElsewhere?.(tp), false, 'its own partition');
+    await stale.close(); // left without committing
+    assert.equal(await stale.assignedElsewhere?.(tp), false, 'an empty group names no owner');
+
+    const next = broker.subscribe({ topics: [topic], group, from: 'earliest' });
+    await drain([next], (g) => g[0].length >= 3); // it reads (and could write) m-0..m-2, commits nothing
+    assert.equal(await stale.committedPast?.(held[0]), false, 'the window committedPast leaves open');
+    assert.equal(await stale.assignedElsewhere?.(tp), true, 'the group names the next owner');
+    assert.equal(await next.assignedElsewhere?.(tp), false, 'the owner itself');
+    await next.close();
+  });
+
   test('seed 003: two members of one group split a 4-partition topic and never both get a message', async () => {
     const topic = uniq('group');
     const broker = await open({ [topic]: 4 });

@@ -2,7 +2,15 @@
  * The Kafka adapter's broker half: topics, publishing, and the shared client the subscriptions use.
  * Client: kafkajs (chosen by measurement, see docs/kafka.md), kept behind this file and subscription.ts.
  */
-import { type Admin, Kafka, type Message as KMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  AssignerProtocol,
+  Kafka,
+  type Message as KMessage,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import { HeroflowError } from '../../errors.js';
 import {
   type Broker,
@@ -138,6 +146,25 @@ export class KafkaBroker implements Broker {
         .filter((p) => Number(p.offset) >= 0)
         .map((p) => [p.partition, BigInt(p.offset)] as const),
     );
+  }
+
+  /**
+   * Who owns each partition in the group's settled assignment (`topic/partition` → member id), or
+   * undefined while the group is not Stable: during a rebalance the coordinator names no assignments.
+   */
+  async groupOwners(group: string): Promise<Map<string, string> | undefined> {
+    this.#check();
+    const { groups } = await this.#admin.describeGroups([group]);
+    const g = groups.find((x) => x.groupId === group);
+    if (g?.state !== 'Stable') return undefined;
+    const owners = new Map<string, string>();
+    for (const m of g.members) {
+      const decoded =
+        m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+      for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {}))
+        for (const partition of partitions) owners.set(`${topic}/${partition}`, m.memberId);
+    }
+    return owners;
   }
 
   partitionsFor(topic: string): number {

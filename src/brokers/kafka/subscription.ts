@@ -74,6 +74,8 @@ export class KafkaSubscription implements Subscription {
   #transition: Promise<void> = Promise.resolve();
   #revoking: Promise<void> | undefined;
   #generation = 0;
+  /** This member's id in the group, from its last join. */
+  #memberId: string | undefined;
   #closing: Promise<void> | undefined;
   /** When the coordinator last answered this member (a heartbeat or a join). */
   #lastContact = Date.now();
@@ -149,7 +151,10 @@ export class KafkaSubscription implements Subscription {
   async #start(): Promise<void> {
     const topics = this.#opts.topics;
     const c = this.#consumer;
-    c.on(c.events.GROUP_JOIN, (e) => this.#onJoin(e.payload.memberAssignment));
+    c.on(c.events.GROUP_JOIN, (e) => {
+      this.#memberId = e.payload.memberId;
+      this.#onJoin(e.payload.memberAssignment);
+    });
     // kafkajs rejoins right after this event without waiting for a listener: the partitions are lost.
     c.on(c.events.REBALANCING, () => void this.#revokeAll(true));
     c.on(c.events.CRASH, (e) => this.#onCrash(e.payload.error, e.payload.restart));
@@ -338,14 +343,24 @@ export class KafkaSubscription implements Subscription {
 
   async committedPast(first: Delivery): Promise<boolean> {
     if (first.offset === undefined) return false;
-    const ask = this.#broker.groupOffsets(this.#opts.group, first.topic);
-    // A cut-off broker answers never: write as before (the check only narrows a race, it is no lock).
+    const group = await this.#askGroup(this.#broker.groupOffsets(this.#opts.group, first.topic));
+    const committed = group?.get(first.partition);
+    return committed !== undefined && committed > first.offset;
+  }
+
+  async assignedElsewhere(tp: TopicPartition): Promise<boolean> {
+    const owners = await this.#askGroup(this.#broker.groupOwners(this.#opts.group));
+    const owner = owners?.get(key(tp.topic, tp.partition));
+    return owner !== undefined && owner !== this.#memberId;
+  }
+
+  /** The coordinator's answer, or undefined when it fails or takes longer than COMMITTED_PAST_WAIT_MS. */
+  async #askGroup<T>(ask: Promise<T>): Promise<T | undefined> {
+    // A cut-off broker answers never: write as before (the checks only narrow a race, they are no lock).
     const late = new Promise<undefined>((resolve) =>
       setTimeout(() => resolve(undefined), COMMITTED_PAST_WAIT_MS).unref(),
     );
-    const group = await Promise.race([ask.catch(() => undefined), late]);
-    const committed = group?.get(first.partition);
-    return committed !== undefined && committed > first.offset;
+    return Promise.race([ask.catch(() => undefined), late]);
   }
 
   async commitRun(first: Delivery, last: Delivery): Promise<void> {
