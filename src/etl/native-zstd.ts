@@ -15,6 +15,17 @@
  */
 import zlib from 'node:zlib';
 import {
+  CHUNK_FILE_OFFSET,
+  CHUNK_META,
+  CHUNK_PAGE_INDEX,
+  FILE_ROW_GROUPS,
+  GROUP_COLUMNS,
+  GROUP_COMPRESSED_SIZE,
+  GROUP_FILE_OFFSET,
+  MAGIC,
+  readFooter,
+} from './parquet-footer.js';
+import {
   field,
   readStruct,
   type ThriftField,
@@ -48,18 +59,9 @@ const options = (size: number) => ({
   pledgedSrcSize: size,
 });
 
-const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
-
-// parquet.thrift field ids and values.
+// parquet.thrift: codecs, ColumnMetaData and PageHeader field ids, page types.
 const CODEC_UNCOMPRESSED = 0;
 const CODEC_ZSTD = 6;
-const FILE_ROW_GROUPS = 4;
-const GROUP_COLUMNS = 1;
-const GROUP_FILE_OFFSET = 5;
-const GROUP_COMPRESSED_SIZE = 6;
-const CHUNK_FILE_OFFSET = 2;
-const CHUNK_META = 3;
-const CHUNK_PAGE_INDEX = new Set([4, 5, 6, 7]);
 const META_CODEC = 4;
 const META_COMPRESSED_SIZE = 7;
 const META_DATA_PAGE_OFFSET = 9;
@@ -118,12 +120,7 @@ function pagesOf(bytes: Uint8Array, start: number, length: number): Page[] {
 export function zstdParquet(uncompressed: Uint8Array): Uint8Array {
   const compress = zstd.zstdCompressSync;
   if (compress === undefined) throw new Error('native ZSTD needs Node ≥ 22.15 (zlib.zstdCompressSync)');
-  const n = uncompressed.length;
-  const footerLength = new DataView(uncompressed.buffer, uncompressed.byteOffset + n - 8, 4).getUint32(
-    0,
-    true,
-  );
-  const meta = readStruct(new ThriftReader(uncompressed.subarray(n - 8 - footerLength, n - 8)));
+  const { meta } = readFooter(uncompressed);
   const groups = (field(meta, FILE_ROW_GROUPS)?.value as ThriftList | undefined)?.items ?? [];
 
   // Lay every chunk out again: header + compressed body per page, offsets moved to where they now are.

@@ -8,45 +8,30 @@
  * are left where they are and no longer named by the footer, which readers accept (both are optional).
  */
 import {
-  field,
-  readStruct,
-  T,
-  type ThriftList,
-  ThriftReader,
-  type ThriftStruct,
-  writeStruct,
-} from './thrift-compact.js';
+  CHUNK_FILE_OFFSET,
+  CHUNK_META,
+  CHUNK_PAGE_INDEX,
+  FILE_NUM_ROWS,
+  FILE_ROW_GROUPS,
+  type Footer,
+  GROUP_COLUMNS,
+  GROUP_FILE_OFFSET,
+  GROUP_NUM_ROWS,
+  GROUP_ORDINAL,
+  MAGIC,
+  readFooter,
+} from './parquet-footer.js';
+import { field, T, type ThriftList, type ThriftStruct, writeStruct } from './thrift-compact.js';
 
-const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
-
-// parquet.thrift field ids.
-const FILE_NUM_ROWS = 3;
-const FILE_ROW_GROUPS = 4;
-const GROUP_COLUMNS = 1;
-const GROUP_NUM_ROWS = 3;
-const GROUP_FILE_OFFSET = 5;
-const GROUP_ORDINAL = 7;
-const CHUNK_FILE_OFFSET = 2;
-const CHUNK_META = 3;
-/** offset_index_offset/_length, column_index_offset/_length: positions inside the part. */
-const CHUNK_PAGE_INDEX = new Set([4, 5, 6, 7]);
 /** data_page_offset, index_page_offset, dictionary_page_offset, bloom_filter_offset. */
 const META_OFFSETS = new Set([9, 10, 11, 14]);
 
-interface Part {
+interface Part extends Footer {
   bytes: Uint8Array;
-  /** Where the footer starts: the part's data is bytes[4, dataEnd). */
-  dataEnd: number;
-  meta: ThriftStruct;
 }
 
 function readPart(bytes: Uint8Array): Part {
-  const n = bytes.length;
-  if (n < 12 || MAGIC.some((m, i) => bytes[n - 4 + i] !== m || bytes[i] !== m))
-    throw new Error('not a Parquet file (no PAR1 at both ends)');
-  const footerLength = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 4).getUint32(0, true);
-  const dataEnd = n - 8 - footerLength;
-  return { bytes, dataEnd, meta: readStruct(new ThriftReader(bytes.subarray(dataEnd, n - 8))) };
+  return { bytes, ...readFooter(bytes) };
 }
 
 function shiftI64(s: ThriftStruct, ids: Set<number> | number, by: bigint): void {

@@ -1,0 +1,36 @@
+/**
+ * What the footer editors (parquet-merge.ts, native-zstd.ts) share: the field ids of parquet.thrift they
+ * touch, and the footer of a whole file read into a generic Thrift tree (thrift-compact.ts).
+ */
+import { readStruct, ThriftReader, type ThriftStruct } from './thrift-compact.js';
+
+export const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
+
+// FileMetaData, RowGroup, ColumnChunk and ColumnMetaData field ids.
+export const FILE_NUM_ROWS = 3;
+export const FILE_ROW_GROUPS = 4;
+export const GROUP_COLUMNS = 1;
+export const GROUP_NUM_ROWS = 3;
+export const GROUP_FILE_OFFSET = 5;
+export const GROUP_COMPRESSED_SIZE = 6;
+export const GROUP_ORDINAL = 7;
+export const CHUNK_FILE_OFFSET = 2;
+export const CHUNK_META = 3;
+/** offset_index_offset/_length, column_index_offset/_length: positions of the page indexes. */
+export const CHUNK_PAGE_INDEX = new Set([4, 5, 6, 7]);
+
+export interface Footer {
+  /** FileMetaData. */
+  meta: ThriftStruct;
+  /** Where the footer starts: the file's data is bytes[4, dataEnd). */
+  dataEnd: number;
+}
+
+export function readFooter(bytes: Uint8Array): Footer {
+  const n = bytes.length;
+  if (n < 12 || MAGIC.some((m, i) => bytes[n - 4 + i] !== m || bytes[i] !== m))
+    throw new Error('not a Parquet file (no PAR1 at both ends)');
+  const footerLength = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 4).getUint32(0, true);
+  const dataEnd = n - 8 - footerLength;
+  return { meta: readStruct(new ThriftReader(bytes.subarray(dataEnd, n - 8))), dataEnd };
+}
