@@ -58,6 +58,29 @@ const NODES = args['worker-node'].split(',').map((bin) => ({
 /** The suffix of heroflow's reader ids under this Node: none when there is only one. */
 const nodeSuffix = (version: string) => (NODES.length > 1 ? `@${version.split('.')[0]}` : '');
 const IDLE_EXIT_S = 2;
+
+/** What each outside reader needs, checked before anything is published: a missing one stops the bench. */
+function checkPeers(): void {
+  const missing: string[] = [];
+  if (ONLY.has('kcat')) {
+    try {
+      execFileSync('kcat', ['-V'], { stdio: 'ignore' });
+    } catch {
+      missing.push('kcat (apt-get install kcat)');
+    }
+  }
+  if (ONLY.has('python') || ONLY.has('python-game')) {
+    try {
+      execFileSync('python3', ['-c', 'import confluent_kafka, orjson, pyarrow'], { stdio: 'ignore' });
+    } catch {
+      missing.push("the Python peer's modules (python3 -m pip install confluent-kafka orjson pyarrow)");
+    }
+  }
+  if (missing.length === 0) return;
+  console.error(`bench:kafka needs ${missing.join(' and ')}; or leave those readers out with --only.`);
+  process.exit(2);
+}
+checkPeers();
 const kafka = new Kafka({ brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
 
 interface Measure {
