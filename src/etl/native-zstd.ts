@@ -59,10 +59,12 @@ const options = (size: number) => ({
   pledgedSrcSize: size,
 });
 
-// parquet.thrift: codecs, ColumnMetaData and PageHeader field ids, page types.
+// parquet.thrift: codecs, RowGroup, ColumnMetaData and PageHeader field ids, page types.
+const GROUP_TOTAL_BYTE_SIZE = 2;
 const CODEC_UNCOMPRESSED = 0;
 const CODEC_ZSTD = 6;
 const META_CODEC = 4;
+const META_UNCOMPRESSED_SIZE = 6;
 const META_COMPRESSED_SIZE = 7;
 const META_DATA_PAGE_OFFSET = 9;
 const META_DICTIONARY_PAGE_OFFSET = 11;
@@ -74,6 +76,8 @@ const DICTIONARY_PAGE = 2;
 
 interface Page {
   header: ThriftStruct;
+  /** The header's length as it was read. */
+  headerLength: number;
   type: number;
   /** The header's compressed_page_size field, set to the compressed body's length. */
   size: ThriftField;
@@ -107,7 +111,7 @@ function pagesOf(bytes: Uint8Array, start: number, length: number): Page[] {
     const bodyEnd = bodyAt + (size.value as number);
     // A CRC would be of the uncompressed body: dropped (it is optional).
     const kept = header.filter((f) => f.id !== PAGE_CRC);
-    pages.push({ header: kept, type, size, body: bytes.subarray(bodyAt, bodyEnd) });
+    pages.push({ header: kept, headerLength: reader.pos, type, size, body: bytes.subarray(bodyAt, bodyEnd) });
     at = bodyEnd;
   }
   return pages;
@@ -128,6 +132,7 @@ export function zstdParquet(uncompressed: Uint8Array): Uint8Array {
   let at = MAGIC.length;
   for (const g of groups as ThriftStruct[]) {
     const groupStart = at;
+    let groupDelta = 0;
     const chunks = (field(g, GROUP_COLUMNS)?.value as ThriftList | undefined)?.items ?? [];
     for (const chunk of chunks as ThriftStruct[]) {
       const m = field(chunk, CHUNK_META)?.value as ThriftStruct;
@@ -136,10 +141,13 @@ export function zstdParquet(uncompressed: Uint8Array): Uint8Array {
       const oldStart = i64(m, META_DICTIONARY_PAGE_OFFSET) ?? (i64(m, META_DATA_PAGE_OFFSET) as bigint);
       const chunkStart = at;
       let dataPageAt: number | undefined;
+      // The uncompressed sizes count the page headers too, whose size fields are now other numbers.
+      let headerDelta = 0;
       for (const page of pagesOf(uncompressed, Number(oldStart), Number(i64(m, META_COMPRESSED_SIZE)))) {
         const body = compress(page.body, options(page.body.length));
         page.size.value = body.length;
         const header = writeStruct(page.header);
+        headerDelta += header.length - page.headerLength;
         if (page.type === DATA_PAGE) dataPageAt ??= at;
         else setI64(m, META_DICTIONARY_PAGE_OFFSET, BigInt(at));
         out.push(header, body);
@@ -147,6 +155,8 @@ export function zstdParquet(uncompressed: Uint8Array): Uint8Array {
       }
       setI64(m, META_DATA_PAGE_OFFSET, BigInt(dataPageAt ?? chunkStart));
       setI64(m, META_COMPRESSED_SIZE, BigInt(at - chunkStart));
+      setI64(m, META_UNCOMPRESSED_SIZE, (i64(m, META_UNCOMPRESSED_SIZE) ?? 0n) + BigInt(headerDelta));
+      groupDelta += headerDelta;
       (field(m, META_CODEC) as ThriftField).value = CODEC_ZSTD;
       const fileOffset = i64(chunk, CHUNK_FILE_OFFSET);
       if (fileOffset !== undefined)
@@ -155,6 +165,7 @@ export function zstdParquet(uncompressed: Uint8Array): Uint8Array {
     }
     setI64(g, GROUP_FILE_OFFSET, BigInt(groupStart));
     setI64(g, GROUP_COMPRESSED_SIZE, BigInt(at - groupStart));
+    setI64(g, GROUP_TOTAL_BYTE_SIZE, (i64(g, GROUP_TOTAL_BYTE_SIZE) ?? 0n) + BigInt(groupDelta));
   }
   const footer = writeStruct(meta);
   const tail = new Uint8Array(8);
