@@ -64,6 +64,11 @@ export interface TrialResult {
   peakWorkerRssMiB: number;
   seconds: number;
   notes: string[];
+  /**
+   * With a loss: each worker's log lines about its group and its segments (assigned, revoked, lost,
+   * dropped, commits refused), the trace a failed run's log needs to say where the records went.
+   */
+  workerLogs?: string[];
   /** With keepOutput: the output directory and the publisher's ledger, to run the checker again. */
   kept?: { outDir: string; runId: string; sentAt: (number | undefined)[] };
 }
@@ -87,6 +92,25 @@ export function planTrial(seed: number, publishMs: number, brokerRestart: boolea
 export const trialTopic = (id: string) => `hfchaos.${id}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A worker's log lines about its partitions, segments not written and commits, the last 40, one short
+ * line each (`hh:mm:ss.mmm msg {fields}`).
+ */
+function groupEvents(w: BenchWorker): string[] {
+  const events: string[] = [];
+  for (const line of (w.logTail?.() ?? '').split('\n')) {
+    if (!/partitions|not written|commit|rebalanc|idle|stopping/i.test(line)) continue;
+    try {
+      const { level, time, pid, hostname, name, msg, ...fields } = JSON.parse(line);
+      const at = new Date(time).toISOString().slice(11, 23);
+      events.push(`${w.id} ${at} ${msg}${Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}`);
+    } catch {
+      events.push(`${w.id} ${line.slice(0, 300)}`);
+    }
+  }
+  return events.slice(-40);
+}
 
 export async function runTrial(o: TrialOptions): Promise<TrialResult> {
   const started = performance.now();
@@ -154,6 +178,7 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
       workers.map((w) => w.stop().catch((err: unknown) => notes.push(`${w.id}: ${(err as Error).message}`))),
     );
     const check = await checkOutput({ outDir, runId: o.id, sentAt: published.sentAt });
+    const workerLogs = check.lost > 0 ? workers.flatMap(groupEvents) : undefined;
     const res = sampler.stop();
     return {
       broker: o.broker,
@@ -168,6 +193,7 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
       ),
       seconds: Math.round((performance.now() - started) / 100) / 10,
       notes,
+      ...(workerLogs ? { workerLogs } : {}),
       ...(o.keepOutput ? { kept: { outDir, runId: o.id, sentAt: published.sentAt } } : {}),
     };
   } finally {

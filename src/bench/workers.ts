@@ -41,6 +41,8 @@ export interface BenchWorker {
   readonly canKill: boolean;
   /** Why the worker ended by itself (a non-zero exit nobody asked for); undefined while it runs or after stop/kill. */
   exitedOnItsOwn(): string | undefined;
+  /** The end of a child worker's log (its last 20,000 characters), for a trial that went wrong. */
+  logTail?(): string;
 }
 
 const BIN = fileURLToPath(new URL('../../bin/heroflow.js', import.meta.url));
@@ -80,6 +82,10 @@ class ChildWorker implements BenchWorker {
       this.#stderr = (this.#stderr + b.toString()).slice(-20_000);
       this.#metricsUrl ??= /metrics on (http:\/\/\S+)/.exec(this.#stderr)?.[1];
     });
+  }
+
+  logTail(): string {
+    return this.#stderr;
   }
 
   get id(): string {

@@ -78,6 +78,7 @@ test('Kafka cluster: a broker and a worker SIGKILLed mid-run, the pipeline loses
     `${trialLine(r, 0)}; broker killed: node ${fault.killed.join(', ')}; ` +
       `the partitions hold ${inLog} records (acked ${r.acked} + stored twice ${r.check.storedTwice})`,
   );
+  for (const log of r.workerLogs ?? []) t.diagnostic(log);
   assert.equal(fault.killed.length, 1, 'one broker was SIGKILLed');
   assert.deepEqual(
     r.notes.filter((n) => n.startsWith('broker restart failed')),
