@@ -17,7 +17,7 @@ import zlib from 'node:zlib';
 import {
   CHUNK_FILE_OFFSET,
   CHUNK_META,
-  CHUNK_PAGE_INDEX,
+  dropPageIndexes,
   FILE_ROW_GROUPS,
   GROUP_COLUMNS,
   GROUP_COMPRESSED_SIZE,
@@ -161,7 +161,7 @@ export function zstdParquet(uncompressed: Uint8Array): Uint8Array {
       const fileOffset = i64(chunk, CHUNK_FILE_OFFSET);
       if (fileOffset !== undefined)
         setI64(chunk, CHUNK_FILE_OFFSET, fileOffset - oldStart + BigInt(chunkStart));
-      for (let i = chunk.length - 1; i >= 0; i--) if (CHUNK_PAGE_INDEX.has(chunk[i].id)) chunk.splice(i, 1);
+      dropPageIndexes(chunk);
     }
     setI64(g, GROUP_FILE_OFFSET, BigInt(groupStart));
     setI64(g, GROUP_COMPRESSED_SIZE, BigInt(at - groupStart));

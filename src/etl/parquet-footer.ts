@@ -17,7 +17,12 @@ export const GROUP_ORDINAL = 7;
 export const CHUNK_FILE_OFFSET = 2;
 export const CHUNK_META = 3;
 /** offset_index_offset/_length, column_index_offset/_length: positions of the page indexes. */
-export const CHUNK_PAGE_INDEX = new Set([4, 5, 6, 7]);
+const CHUNK_PAGE_INDEX = new Set([4, 5, 6, 7]);
+
+/** Unnames a column chunk's page indexes (both optional), whose positions no longer hold. */
+export function dropPageIndexes(chunk: ThriftStruct): void {
+  for (let i = chunk.length - 1; i >= 0; i--) if (CHUNK_PAGE_INDEX.has(chunk[i].id)) chunk.splice(i, 1);
+}
 
 export interface Footer {
   /** FileMetaData. */

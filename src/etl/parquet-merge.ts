@@ -10,7 +10,7 @@
 import {
   CHUNK_FILE_OFFSET,
   CHUNK_META,
-  CHUNK_PAGE_INDEX,
+  dropPageIndexes,
   FILE_NUM_ROWS,
   FILE_ROW_GROUPS,
   type Footer,
@@ -50,7 +50,7 @@ function moveRowGroup(group: ThriftStruct, by: bigint, ordinal: number): ThriftS
     shiftI64(chunk, CHUNK_FILE_OFFSET, by);
     const meta = field(chunk, CHUNK_META)?.value as ThriftStruct | undefined;
     if (meta) shiftI64(meta, META_OFFSETS, by);
-    for (let i = chunk.length - 1; i >= 0; i--) if (CHUNK_PAGE_INDEX.has(chunk[i].id)) chunk.splice(i, 1);
+    dropPageIndexes(chunk);
   }
   return group;
 }
