@@ -55,6 +55,8 @@ export interface CheckReport {
    * what a loss looks like on disk, so that a failed run's log says which segment went missing.
    */
   gaps: string[];
+  /** The msg_id written at each position (`topic/partition/offset`), for comparing with the log itself. */
+  writtenAt: Map<string, string>;
 }
 
 /** Where one buffer_meta file sits in its partition. */
@@ -113,6 +115,7 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
   let otherDuplicates = 0;
   // msg_id → the positions it was written at (and how many rows).
   const positions = new Map<string, { at: Set<string>; rows: number }>();
+  const writtenAt = new Map<string, string>();
   // topic/partition → every offset written and each file's span.
   const byPartition = new Map<string, { offsets: bigint[]; spans: Span[] }>();
   for (const rel of parquet) {
@@ -135,7 +138,9 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
         const id = String(r.msg_id);
         const p = positions.get(id) ?? { at: new Set<string>(), rows: 0 };
         positions.set(id, p);
-        p.at.add(`${r.topic}/${r.partition}/${r.offset}`);
+        const at = `${r.topic}/${r.partition}/${r.offset}`;
+        p.at.add(at);
+        writtenAt.set(at, id);
         p.rows++;
         if (typeof r.offset !== 'bigint') continue;
         const key = `${r.topic}/${r.partition}`;
@@ -198,6 +203,7 @@ export async function checkOutput(input: CheckInput): Promise<CheckReport> {
     unreadable,
     strayTemp,
     gaps: verdict.lost > 0 ? offsetGaps(byPartition) : [],
+    writtenAt,
   };
 }
 
@@ -216,4 +222,61 @@ export async function writtenSoFar(outDir: string): Promise<number> {
     }
   }
   return ids.size;
+}
+
+/**
+ * Where the files and the log itself disagree, one line per partition: the log's offsets, the positions
+ * of the log never written (as ranges), and positions written with another record than the log now holds
+ * there (the log was cut back and refilled after the record was read: a leader failover's truncation).
+ * `logAt` is the log read at the end: `topic/partition/offset` → msg_id.
+ */
+export function compareWithLog(logAt: Map<string, string>, writtenAt: Map<string, string>): string[] {
+  const partitions = new Map<string, bigint[]>();
+  for (const at of new Set([...logAt.keys(), ...writtenAt.keys()])) {
+    const cut = at.lastIndexOf('/');
+    const list = partitions.get(at.slice(0, cut)) ?? [];
+    partitions.set(at.slice(0, cut), list);
+    list.push(BigInt(at.slice(cut + 1)));
+  }
+  const lines: string[] = [];
+  for (const [partition, offsets] of [...partitions].sort(([a], [b]) => a.localeCompare(b))) {
+    offsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const unwritten: string[] = [];
+    const replaced: string[] = [];
+    let inLog = 0;
+    let written = 0;
+    let runStart: bigint | undefined;
+    let runEnd = 0n;
+    const closeRun = () => {
+      if (runStart !== undefined)
+        unwritten.push(`${runStart}–${runEnd} (${logAt.get(`${partition}/${runStart}`)} …)`);
+      runStart = undefined;
+    };
+    for (const o of offsets) {
+      const at = `${partition}/${o}`;
+      const log = logAt.get(at);
+      const file = writtenAt.get(at);
+      if (log !== undefined) inLog++;
+      if (file !== undefined) written++;
+      if (log !== undefined && file === undefined) {
+        if (runStart === undefined || o !== runEnd + 1n) {
+          closeRun();
+          runStart = o;
+        }
+        runEnd = o;
+        continue;
+      }
+      closeRun();
+      if (log !== undefined && file !== undefined && log !== file) replaced.push(`${o}: ${file} → ${log}`);
+    }
+    closeRun();
+    const first = offsets[0];
+    const last = offsets[offsets.length - 1];
+    lines.push(
+      `${partition}: offsets ${first}–${last}, ${inLog} in the log, ${written} written; ` +
+        `in the log, not written: ${unwritten.slice(0, 5).join(', ') || 'none'}; ` +
+        `written, another record in the log now: ${replaced.length}${replaced.length ? ` (${replaced.slice(0, 3).join(', ')})` : ''}`,
+    );
+  }
+  return lines;
 }

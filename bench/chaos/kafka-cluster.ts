@@ -51,3 +51,20 @@ export class ClusterNodeFault implements BrokerFault {
     await promisify(execFile)(SCRIPT, ['start-node', String(node)], { timeout: 240_000 });
   }
 }
+
+/** Every record of `topic` as it is now: `topic/partition/offset` → its msg-id header (kcat, to the end). */
+export async function logPositions(topic: string): Promise<Map<string, string>> {
+  const { stdout } = await promisify(execFile)(
+    'kcat',
+    ['-C', '-b', KAFKA_CLUSTER_URL.slice('kafka://'.length), '-t', topic, '-e', '-q', '-f', '%p %o %h\\n'],
+    { timeout: 60_000, maxBuffer: 64 << 20 },
+  );
+  const out = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const [partition, offset, headers = ''] = line.split(' ');
+    if (offset === undefined) continue;
+    const id = /(?:^|,)heroflow-msg-id=([^,]*)/.exec(headers)?.[1] ?? '?';
+    out.set(`${topic}/${partition}/${offset}`, id);
+  }
+  return out;
+}

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { chaosTarget } from '../../bench/chaos/brokers.js';
-import { ClusterNodeFault, KAFKA_CLUSTER_URL } from '../../bench/chaos/kafka-cluster.js';
+import { compareWithLog } from '../../bench/chaos/checker.js';
+import { ClusterNodeFault, KAFKA_CLUSTER_URL, logPositions } from '../../bench/chaos/kafka-cluster.js';
 import { trialLine } from '../../bench/chaos/report.js';
 import { runTrial, trialTopic } from '../../bench/chaos/trial.js';
 import { portOpen } from '../../src/bench/private-server.js';
@@ -43,6 +44,7 @@ test('Kafka cluster: a broker and a worker SIGKILLed mid-run, the pipeline loses
   const fault = new ClusterNodeFault(trialTopic(id));
   const target = chaosTarget('kafka', id, { kafkaUrl: KAFKA_CLUSTER_URL });
   let inLog = Number.NaN;
+  let logAt = new Map<string, string>();
   const r = await runTrial({
     broker: 'kafka-cluster',
     target: {
@@ -60,6 +62,11 @@ test('Kafka cluster: a broker and a worker SIGKILLed mid-run, the pipeline loses
         // means the pipeline did.
         const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
         inLog = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+        // And which record sits where, to say of a loss where in the log it is.
+        logAt = await logPositions(topic).catch((err: unknown) => {
+          t.diagnostic(`the log could not be read: ${(err as Error).message}`);
+          return logAt;
+        });
         await target.cleanup(topic, group);
       },
     },
@@ -78,6 +85,7 @@ test('Kafka cluster: a broker and a worker SIGKILLed mid-run, the pipeline loses
     `${trialLine(r, 0)}; broker killed: node ${fault.killed.join(', ')}; ` +
       `the partitions hold ${inLog} records (acked ${r.acked} + stored twice ${r.check.storedTwice})`,
   );
+  for (const line of compareWithLog(logAt, r.check.writtenAt)) t.diagnostic(line);
   for (const log of r.workerLogs ?? []) t.diagnostic(log);
   assert.equal(fault.killed.length, 1, 'one broker was SIGKILLed');
   assert.deepEqual(
