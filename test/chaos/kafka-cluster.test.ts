@@ -94,22 +94,16 @@ test('Kafka cluster: a broker and a worker SIGKILLed mid-run, the pipeline loses
   );
   assert.equal(r.publishFailures, 0, 'every publish was acknowledged (two in-sync replicas remained)');
   // The pipeline's part: every record the partitions hold is in a file (one stored twice, at both of
-  // its positions). Whether they hold every acknowledged record is the cluster's: in a trial of 2026-12-02
-  // the partitions held 47 records fewer than were acknowledged, and the pipeline had written every one
-  // they held (docs/reliability.md).
+  // its positions).
   assert.equal(
     r.check.written + r.check.storedTwice,
     inLog,
     `every record the partitions hold is written (missing: e.g. ${r.check.lostSample.join(', ')})`,
   );
-  await t.test(
-    'the cluster keeps every acknowledged record',
-    {
-      todo: 'a leader SIGKILL lost acknowledged acks=all records (RF 3, min.insync.replicas=2): docs/reliability.md',
-    },
-    () =>
-      assert.equal(r.check.lost, 0, `acknowledged and not in the log: e.g. ${r.check.lostSample.join(', ')}`),
-  );
+  // The publisher's part: every acknowledged record is in the log. kafkajs' own retry of a send that
+  // spans brokers skipped a partition whose leader had moved, and acknowledged records that only the dead
+  // leader held (8 lost in a trial of 2026-12-02; the producer now leaves retries to publish()).
+  assert.equal(r.check.lost, 0, `acknowledged and not in the log: e.g. ${r.check.lostSample.join(', ')}`);
   // A publish whose acknowledgement died with its leader is sent again (the producer is not idempotent):
   // the cluster may then hold that record twice, which the pipeline rightly writes at both positions. What
   // the pipeline must never do is write one delivery twice.

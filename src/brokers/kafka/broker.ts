@@ -97,6 +97,13 @@ export class KafkaBroker implements Broker {
       // Java-compatible murmur2: the same key lands on the same partition as with any other Kafka client.
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
+      // No retries inside kafkajs: its retry of a send spanning several brokers goes only to the brokers
+      // that have not answered yet, by the partitions' leaders at the retry. A partition whose leader moved
+      // to a broker that had already answered is not sent again, and the send resolves: its records were
+      // acknowledged while they sat only in the old leader's log, which then truncated them (the
+      // kafka-cluster chaos trial: 8 acks=all records lost, the old leader's log cut from 733 to 725;
+      // kafkajs PR #1798). publish() sends a failed batch again whole, to the leaders of the moment.
+      retry: { retries: 0 },
     });
   }
 
