@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { checkOutput } from '../../bench/chaos/checker.js';
+import { checkOutput, compareWithLog } from '../../bench/chaos/checker.js';
 import { encodeParquet } from '../../src/etl/parquet.js';
 import { BUFFER_META } from '../../src/etl/schemas.js';
 import { TableBuilder } from '../../src/etl/table-builder.js';
@@ -57,6 +57,30 @@ test('a loss is reported with the hole in the partition offsets and the files ar
     const whole = await checkOutput({ outDir: dir, runId: RUN, sentAt });
     assert.equal(whole.lost, 0);
     assert.deepEqual(whole.gaps, [], 'no hole, nothing to report');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the files against the log: what the log holds unwritten, and what was written that it no longer holds', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'heroflow-log-'));
+  try {
+    await mkdir(path.join(dir, 'buffer_meta'));
+    await bufferFile(dir, 'a.parquet', 0, 9);
+    const report = await checkOutput({ outDir: dir, runId: RUN, sentAt: Array(14).fill(Date.now()) });
+    assert.equal(report.writtenAt.get('t/0/3'), `${RUN}-3`, 'what each position was written with');
+    // The log as read at the end: offsets 8–9 were cut back and refilled with other records, and 10–13
+    // came after the last file.
+    const log = new Map<string, string>();
+    for (let o = 0; o <= 13; o++) log.set(`t/0/${o}`, o >= 8 ? `${RUN}-x${o}` : `${RUN}-${o}`);
+    const [line, ...rest] = compareWithLog(log, report.writtenAt);
+    assert.deepEqual(rest, [], 'one line per partition');
+    assert.match(line, /^t\/0: offsets 0–13, 14 in the log, 10 written; /);
+    assert.match(line, /in the log, not written: 10–13 \(gap-x10 …\); /);
+    assert.match(line, /written, another record in the log now: 2 \(8: gap-8 → gap-x8, 9: gap-9 → gap-x9\)$/);
+
+    const same = compareWithLog(new Map([...report.writtenAt]), report.writtenAt);
+    assert.match(same[0], /not written: none; written, another record in the log now: 0$/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

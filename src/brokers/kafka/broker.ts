@@ -252,8 +252,9 @@ export class KafkaBroker implements Broker {
         // two minutes only blocked the partition behind it (issue 14).
         const rejected = publishRejection(err, this.url);
         if (rejected) throw rejected;
-        // kafkajs gives up after its own retries; a restarting broker needs longer. Re-sending a batch the
-        // broker may have half-written duplicates, never loses (at-least-once, msg ids tell copies apart).
+        // Every failed send is retried here, whole (see the producer's retry setting); a restarting broker
+        // needs up to PUBLISH_RETRY_MS. Re-sending a batch the broker may have half-written duplicates,
+        // never loses (at-least-once, msg ids tell copies apart).
         if (this.#closed) {
           throw new HeroflowError(
             'HF_BROKER_CLOSED',
