@@ -165,6 +165,42 @@ describe('redis faults', { skip }, () => {
     await again.close();
   });
 
+  it('Streams: entries a read served as the connection dropped come back after the reconnect, not claimIdleMs later', async () => {
+    // A SIGKILLed Redis with an append-only file keeps what a read of new entries assigned to this member,
+    // and the read's reply never comes. Here the read is made by hand (its reply thrown away), then the
+    // subscription's connections are killed. claimIdleMs is 10 minutes: XAUTOCLAIM cannot be what finds them.
+    const name = uniq('conn');
+    const u = `redis+streams:${base}?claimIdleMs=600000`;
+    const broker = await openBroker(u, { connectTimeoutMs: 5000, clientId: name });
+    opened.push(broker);
+    const topic = uniq('lostread');
+    const group = uniq('g');
+    const sub = broker.subscribe({ topics: [topic], group, from: 'earliest', consumerId: 'w', maxBatch: 50 });
+    await broker.publish(msgs(topic, 6, 'before'));
+    const before = await collect(sub, 6, { timeoutMs: 10_000, commit: true });
+    assert.equal(before.length, 6);
+
+    await broker.publish(msgs(topic, 4, 'lost'));
+    const raw = new Redis(SERVICE_URLS.redis);
+    try {
+      const served = (await raw.xreadgroup('GROUP', group, 'w', 'COUNT', 10, 'STREAMS', topic, '>')) as
+        | [string, unknown[]][]
+        | null;
+      assert.equal(served?.[0]?.[1].length, 4, 'the 4 are pending for w, and w never saw them');
+      const clients = String(await raw.client('LIST'))
+        .split('\n')
+        .filter((line) => line.includes(` name=${name} `));
+      assert.ok(clients.length >= 2, 'the command and the stream-reader connection');
+      for (const line of clients) await raw.client('KILL', 'ID', /\bid=(\d+)/.exec(line)?.[1] ?? '');
+    } finally {
+      raw.disconnect();
+    }
+    const after = await collect(sub, 4, { timeoutMs: 8_000, commit: true });
+    assert.deepEqual(msgIds(after), msgs(topic, 4, 'lost').map((m) => m.headers?.[HEADER_MSG_ID]));
+    assert.ok(after.every((d) => d.redelivered), 'flagged as redelivered (they were handed out once)');
+    await sub.close();
+  });
+
   it('a Redis restart: Pub/Sub and Streams subscriptions resume, said once each way', {
     skip: skipIfMissing(
       hasRedisServer() ? undefined : 'redis-server is not on PATH (scripts/services.sh up redis installs it)',
