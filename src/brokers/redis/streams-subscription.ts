@@ -132,7 +132,7 @@ export class StreamsSubscription implements Subscription, StreamsOwner {
     // A read of new entries that Redis served as the connection dropped (a server SIGKILLed with an
     // append-only file) left its entries pending for this member, and its reply never came: after every
     // reconnect, this member's own pending history is read again, as after a restart (what it still holds
-    // is skipped). Else only XAUTOCLAIM found them, claimIdleMs later (a bench run lost 23 that way).
+    // is skipped). Else only XAUTOCLAIM finds them, claimIdleMs later (likely a bench run's 23 lost).
     block.on('ready', () => {
       if (!this.#closed) this.#history ??= new Map();
     });
