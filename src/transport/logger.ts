@@ -232,6 +232,10 @@ function startWorker(
         } finally {
           clearInterval(keepAlive);
         }
+        // thread-stream emits a worker's error on the setImmediate after it decides it, and its 'close'
+        // may come before that (after terminate()): a broker that could not be opened then went unreported
+        // in a CI run. Any such error is queued by now, and one setImmediate lets it arrive.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       if (failure) throw fromWorker(failure);
     },
