@@ -276,10 +276,9 @@ export class Worker {
    */
   private async superseded(first: Delivery): Promise<boolean> {
     if (this.batchOffsets) return this.batchOffsets.writtenPast(first);
-    const sub = this.sub;
-    if (sub === undefined) return false;
-    const [past, elsewhere] = await Promise.all([sub.committedPast?.(first), sub.assignedElsewhere?.(first)]);
-    return past === true || elsewhere === true;
+    // Not assignedElsewhere (session 8): both pipeline losses of the kafka-cluster trial (225 and 193, a
+    // segment "not written" at a partition's start, the commit past it) came after it went in.
+    return (await this.sub?.committedPast?.(first)) ?? false;
   }
 
   private async acknowledge(run: DeliveryRun): Promise<void> {
