@@ -270,9 +270,7 @@ export class Worker {
 
   /**
    * Whether a newer owner of the partition has written and acknowledged past `first`: in batch mode by the
-   * offset store, otherwise by the group's commits, or already owns the partition by the group's settled
-   * assignment (it may have written files of the same names that it has not committed yet). A member
-   * revoked late finds out here, not by losing.
+   * offset store, otherwise by the group's commits. A member revoked late finds out here, not by losing.
    */
   private async superseded(first: Delivery): Promise<boolean> {
     if (this.batchOffsets) return this.batchOffsets.writtenPast(first);
