@@ -15,6 +15,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { BrokerFault } from './trial.js';
 
 export const KAFKA_CLUSTER_URL = 'kafka://127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094';
+/** The cluster's bootstrap list as clients take it (`host:port,…`). */
+export const KAFKA_CLUSTER_BROKERS = KAFKA_CLUSTER_URL.slice('kafka://'.length);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = path.join(ROOT, 'scripts/services/kafka-cluster.sh');
 
@@ -24,7 +26,7 @@ const pidFile = (node: number) =>
 /** The node id leading partition 0 of `topic` now. */
 async function leaderOf(topic: string): Promise<number> {
   const admin = new Kafka({
-    brokers: KAFKA_CLUSTER_URL.slice('kafka://'.length).split(','),
+    brokers: KAFKA_CLUSTER_BROKERS.split(','),
     logLevel: logLevel.NOTHING,
   }).admin();
   await admin.connect();
@@ -56,7 +58,7 @@ export class ClusterNodeFault implements BrokerFault {
 export async function logPositions(topic: string): Promise<Map<string, string>> {
   const { stdout } = await promisify(execFile)(
     'kcat',
-    ['-C', '-b', KAFKA_CLUSTER_URL.slice('kafka://'.length), '-t', topic, '-e', '-q', '-f', '%p %o %h\\n'],
+    ['-C', '-b', KAFKA_CLUSTER_BROKERS, '-t', topic, '-e', '-q', '-f', '%p %o %h\\n'],
     { timeout: 60_000, maxBuffer: 64 << 20 },
   );
   const out = new Map<string, string>();

@@ -11,7 +11,12 @@ import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { chaosTarget } from '../../bench/chaos/brokers.js';
 import { compareWithLog } from '../../bench/chaos/checker.js';
-import { ClusterNodeFault, KAFKA_CLUSTER_URL, logPositions } from '../../bench/chaos/kafka-cluster.js';
+import {
+  ClusterNodeFault,
+  KAFKA_CLUSTER_BROKERS,
+  KAFKA_CLUSTER_URL,
+  logPositions,
+} from '../../bench/chaos/kafka-cluster.js';
 import { trialLine } from '../../bench/chaos/report.js';
 import { runTrial, trialTopic } from '../../bench/chaos/trial.js';
 import { portOpen } from '../../src/bench/private-server.js';
@@ -31,7 +36,7 @@ before(async () => {
 });
 
 const admin = new Kafka({
-  brokers: KAFKA_CLUSTER_URL.slice(8).split(','),
+  brokers: KAFKA_CLUSTER_BROKERS.split(','),
   logLevel: logLevel.NOTHING,
 }).admin();
 after(() => admin.disconnect());
