@@ -71,6 +71,55 @@ describe('kafka adapter (real Kafka)', { skip }, () => {
     await next.close();
   });
 
+  test('a start position settled for a partition lost before its first fetch does not override a later commit', async () => {
+    // kafkajs keeps a seek until that partition is fetched, across generations: a seek made for a partition
+    // the member lost at once came back on its next assignment and re-read from 0 past another member's
+    // commit (the kafka-cluster chaos trial's loss of 193 records).
+    const topic = uniq('staleseek');
+    const broker = await open({ [topic]: 2 });
+    const group = uniq('g');
+    const before = msgs(topic, 40);
+    await broker.publish(before);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let firstAssign = true;
+    let heldAssign = false;
+    const a = broker.subscribe({
+      topics: [topic],
+      group,
+      from: 'earliest',
+      onAssign: async () => {
+        if (!firstAssign) return undefined;
+        firstAssign = false;
+        heldAssign = true;
+        await gate; // both partitions' positions settle only after the group has moved on
+        return undefined;
+      },
+    });
+    assert.ok(await until(() => heldAssign), 'a was given the partitions');
+    const b = broker.subscribe({ topics: [topic], group, from: 'earliest' });
+    await b.ready();
+    const taken = b.assignment().map((p) => p.partition);
+    assert.equal(taken.length, 1, 'b owns one of the two partitions');
+    release();
+    // b reads its partition whole and commits it; then it leaves and a is given both.
+    const inB = before.filter((m) => partitionForKey(m.key ?? '', 2) === taken[0]).length;
+    assert.ok(inB > 0 && inB < 40, 'both partitions hold records');
+    const [gotB] = await drain([b], (g) => g[0].length >= inB, { commit: true });
+    assert.equal(gotB.length, inB, 'b read its partition');
+    await b.close();
+    const after = msgs(topic, 10, 40, 'late');
+    await broker.publish(after);
+    const [gotA] = await drain([a], (g) => g[0].filter((d) => text(d).startsWith('late-')).length >= 10, {
+      commit: true,
+    });
+    const reread = gotA.filter((d) => d.partition === taken[0] && (d.offset ?? 0n) < BigInt(inB));
+    assert.deepEqual(reread.map(text), [], "nothing behind b's commit is read again");
+    await a.close();
+  });
+
   test('assignedElsewhere: a stale member learns that the settled group gave its partition to another, before any commit', async () => {
     const broker = await open();
     const topic = uniq('elsewhere');

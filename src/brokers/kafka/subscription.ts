@@ -272,8 +272,11 @@ export class KafkaSubscription implements Subscription {
       const want = given.get(k);
       let target: bigint | undefined;
       if (want !== undefined) target = want === 'earliest' ? low.get(k) : want;
-      else if (!committed.has(k)) target = this.#latest.get(k) ?? low.get(k);
-      // With a commit and no onAssign position kafkajs resumes from the commit by itself.
+      else target = committed.get(k) ?? this.#latest.get(k) ?? low.get(k);
+      // Sought even to the commit, where kafkajs would resume by itself: kafkajs keeps a seek until its
+      // partition is next fetched, across generations, so one settled for a partition lost before its first
+      // fetch would come back on a later assignment and override the commit made meanwhile (re-reading and
+      // dropping as superseded what the other member committed; test "a start position settled …").
       if (target !== undefined) this.#consumer.seek({ topic, partition, offset: target.toString() });
       this.#tracker.forget(topic, partition);
     }
