@@ -13,15 +13,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { publishPlan } from '../src/bench/publisher.js';
 import { simulatorPool } from '../src/bench/records.js';
 import { ResourceSampler } from '../src/bench/resources.js';
 import { startWorker } from '../src/bench/workers.js';
 import { openBroker } from '../src/brokers/registry.js';
+import { benchArgs } from './cli-args.js';
 
-const { values: args } = parseArgs({
+const cli = benchArgs({
+  usage: `usage: npm run build && node --import tsx bench/backlog-rss.ts [options]
+  --records N      backlog published before the worker starts (default 10000000)
+  --partitions N   partitions of the topic (default 4)
+  --broker URL     the broker (default kafka://127.0.0.1:9092)
+  --keep-topic     leave the topic and group in place afterwards (default: deleted)
+  --help           this text`,
   options: {
     records: { type: 'string', default: '10000000' },
     partitions: { type: 'string', default: '4' },
@@ -29,8 +35,9 @@ const { values: args } = parseArgs({
     'keep-topic': { type: 'boolean', default: false },
   },
 });
-const records = Number(args.records);
-const partitions = Number(args.partitions);
+const args = cli.values;
+const records = cli.wholeNumber('records');
+const partitions = cli.wholeNumber('partitions');
 const id = `rss${Date.now().toString(36)}`;
 const topic = `hfbench.backlog.${id}`;
 const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-backlog-'));

@@ -32,45 +32,41 @@ import { consumerName } from '../src/brokers/nats/subscription.js';
 import type { RedisStreamsBroker } from '../src/brokers/redis/streams.js';
 import { openBroker } from '../src/brokers/registry.js';
 import { HEADER_MSG_ID } from '../src/brokers/types.js';
-import { arg, simulatorRecords } from './kafka-clients.js';
+import { benchArgs } from './cli-args.js';
+import { simulatorRecords } from './kafka-clients.js';
 
-const HELP = `usage: node --import tsx bench/broker-ceiling.ts [options]
-  --only a,b     redis+streams, amqp, nats, mqtt (default all four)
-  --records N    backlog per broker (default 300000)
-  --count N      batch per read / per ack (default 1000)
-  --prefetch N   RabbitMQ basic.qos (default 20000, heroflow's default)
-  --mqtt-hold N  hold MQTT PUBACKs and send them N at a time, as the worker does per file (default 0: at once)
-  --mqtt-ack-delay MS  with --mqtt-hold: send each burst MS later (the worker's encode and write time)`;
-if (process.argv.includes('--help')) {
-  console.log(HELP);
-  process.exit(0);
-}
-function positive(name: string, fallback: string): number {
-  const n = Number(arg(name, fallback));
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name}: '${arg(name, '')}' is not a positive integer\n${HELP}`);
-    process.exit(2);
-  }
-  return n;
-}
-const records = positive('records', '300000');
-const count = positive('count', '1000');
-const prefetch = positive('prefetch', '20000');
-const mqttHold = arg('mqtt-hold', '0') === '0' ? 0 : positive('mqtt-hold', '0');
-const mqttAckDelay = arg('mqtt-ack-delay', '0') === '0' ? 0 : positive('mqtt-ack-delay', '0');
+const BROKERS = ['redis+streams', 'amqp', 'nats', 'mqtt'] as const;
+const cli = benchArgs({
+  usage: `usage: node --import tsx bench/broker-ceiling.ts [options]
+  --only a,b           ${BROKERS.join(', ')} (default all four)
+  --records N          backlog per broker (default 300000)
+  --count N            batch per read / per ack (default 1000)
+  --prefetch N         RabbitMQ basic.qos (default 20000, heroflow's default)
+  --mqtt-hold N        hold MQTT PUBACKs and send them N at a time, as the worker does per file (default 0: at once)
+  --mqtt-ack-delay MS  with --mqtt-hold: send each burst MS later, the worker's encode and write time (default 0)
+  --help               this text`,
+  options: {
+    only: { type: 'string', default: BROKERS.join(',') },
+    records: { type: 'string', default: '300000' },
+    count: { type: 'string', default: '1000' },
+    prefetch: { type: 'string', default: '20000' },
+    'mqtt-hold': { type: 'string', default: '0' },
+    'mqtt-ack-delay': { type: 'string', default: '0' },
+  },
+});
+const records = cli.wholeNumber('records');
+const count = cli.wholeNumber('count');
+const prefetch = cli.wholeNumber('prefetch');
+const mqttHold = cli.wholeNumber('mqtt-hold', 0);
+const mqttAckDelay = cli.wholeNumber('mqtt-ack-delay', 0);
+const only = cli.listOf('only', BROKERS);
 const NATS_STREAM = 'HFCEIL';
-const URLS: Record<string, string> = {
+const URLS: Record<(typeof BROKERS)[number], string> = {
   'redis+streams': 'redis+streams://127.0.0.1:6379/0',
   amqp: 'amqp://guest:guest@127.0.0.1:5672',
   nats: `nats://127.0.0.1:4222?stream=${NATS_STREAM}&prefix=hfceil`,
   mqtt: 'mqtt://127.0.0.1:1883',
 };
-const only = arg('only', Object.keys(URLS).join(',')).split(',');
-const unknown = only.find((b) => !URLS[b]);
-if (unknown !== undefined) {
-  console.error(`--only: '${unknown}' is not one of ${Object.keys(URLS).join(', ')}\n${HELP}`);
-  process.exit(2);
-}
 const run = randomBytes(3).toString('hex');
 const payload = simulatorRecords(records);
 

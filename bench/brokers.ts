@@ -44,37 +44,39 @@ import { KafkaBroker } from '../src/brokers/kafka/index.js';
 import { openBroker } from '../src/brokers/registry.js';
 import type { Broker, Message } from '../src/brokers/types.js';
 import { HEADER_MSG_ID } from '../src/brokers/types.js';
-import { arg, simulatorRecords } from './kafka-clients.js';
+import { benchArgs } from './cli-args.js';
+import { simulatorRecords } from './kafka-clients.js';
 
-const HELP = `usage: npm run bench:brokers -- [options]
+const PHASES = ['publish', 'pipeline', 'drain'] as const;
+const BROKERS = ['kafka', 'redis', 'redis+fanout', 'redis+streams', 'amqp', 'nats', 'mqtt'] as const;
+const cli = benchArgs({
+  usage: `usage: npm run bench:brokers -- [options]
   --records N              records per broker (default 100000)
-  --only a,b               brokers to run: kafka, redis, redis+fanout, redis+streams, amqp, nats, mqtt (default all)
-  --phases a,b             publish, pipeline, drain (default all three)
-  --worker-node-args "..." Node flags for the drain worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
-  --worker-log FILE        the drain worker's stderr (its debug log) goes to FILE
-  --params k=v&k=v         query parameters added to every broker URL, e.g. "prefetch=5000"`;
-if (process.argv.includes('--help')) {
-  console.log(HELP);
-  process.exit(0);
-}
-const PHASES = ['publish', 'pipeline', 'drain'];
-const phases = arg('phases', PHASES.join(',')).split(',');
-const badPhase = phases.find((p) => !PHASES.includes(p));
-if (badPhase !== undefined) {
-  console.error(`--phases: '${badPhase}' is not one of ${PHASES.join(', ')}\n${HELP}`);
-  process.exit(2);
-}
-const workerNodeArgs = arg('worker-node-args', '').split(' ').filter(Boolean);
-const workerLog = arg('worker-log', '');
-const records = Number(arg('records', '100000'));
-if (!Number.isInteger(records) || records < 1) {
-  console.error(`--records: '${arg('records', '')}' is not a positive integer\n${HELP}`);
-  process.exit(2);
-}
+  --only a,b               brokers to run: ${BROKERS.join(', ')} (default all)
+  --phases a,b             ${PHASES.join(', ')} (default all three)
+  --worker-node-args "..." Node flags for the drain worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (default none)
+  --worker-log FILE        the drain worker's stderr (its debug log) goes to FILE (default: not kept)
+  --params k=v&k=v         query parameters added to every broker URL, e.g. "prefetch=5000" (default none)
+  --help                   this text`,
+  options: {
+    records: { type: 'string', default: '100000' },
+    only: { type: 'string', default: BROKERS.join(',') },
+    phases: { type: 'string', default: PHASES.join(',') },
+    'worker-node-args': { type: 'string', default: '' },
+    'worker-log': { type: 'string', default: '' },
+    params: { type: 'string', default: '' },
+  },
+});
+const records = cli.wholeNumber('records');
+const only = cli.listOf('only', BROKERS);
+const phases: string[] = cli.listOf('phases', PHASES);
+const workerNodeArgs = cli.values['worker-node-args'].split(' ').filter(Boolean);
+const workerLog = cli.values['worker-log'];
+const params = cli.values.params;
 const IDLE_EXIT_S = 3;
 const BATCH = 1000;
 const NATS_STREAM = 'HFBENCH';
-const URLS: Record<string, string> = {
+const URLS: Record<(typeof BROKERS)[number], string> = {
   kafka: 'kafka://127.0.0.1:9092',
   redis: 'redis://127.0.0.1:6379/0',
   'redis+fanout': 'redis+fanout://127.0.0.1:6379/0',
@@ -83,9 +85,7 @@ const URLS: Record<string, string> = {
   nats: `nats://127.0.0.1:4222?stream=${NATS_STREAM}&prefix=hfbench`,
   mqtt: 'mqtt://127.0.0.1:1883',
 };
-const only = arg('only', Object.keys(URLS).join(',')).split(',');
-const params = arg('params', '');
-if (params) for (const k of Object.keys(URLS)) URLS[k] += `${URLS[k].includes('?') ? '&' : '?'}${params}`;
+if (params) for (const k of BROKERS) URLS[k] += `${URLS[k].includes('?') ? '&' : '?'}${params}`;
 const BIN = path.resolve('bin/heroflow.js');
 const run = randomBytes(3).toString('hex');
 const payload = simulatorRecords(records);
@@ -287,7 +287,6 @@ console.log('|---|---|---|---|---|---|---|---|');
 try {
   for (const name of only) {
     const url = URLS[name];
-    if (!url) throw new Error(`unknown broker ${name}; one of ${Object.keys(URLS).join(', ')}`);
     const skipped = { seconds: Number.NaN, rows: Number.NaN };
     let pub = Number.NaN;
     if (phases.includes('publish')) {

@@ -19,7 +19,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { PrivateServer } from '../src/bench/private-server.js';
 import { simulatorPool } from '../src/bench/records.js';
 import {
@@ -32,8 +31,19 @@ import {
 import { ClusterNodeFault, KAFKA_CLUSTER_URL } from './chaos/kafka-cluster.js';
 import { summarise, trialLine } from './chaos/report.js';
 import { runTrial, type TrialResult, trialTopic } from './chaos/trial.js';
+import { benchArgs } from './cli-args.js';
 
-const { values: args } = parseArgs({
+const cli = benchArgs({
+  usage: `usage: npm run chaos -- [options]
+  --trials N          trials per broker (default 20)
+  --brokers a,b       ${CHAOS_BROKERS.join(', ')} (default all)
+  --seed N            trial i's seed is N + i, to replay one (default: random)
+  --records N         records per trial (default 6000)
+  --rate N            records/s published (default 1500)
+  --restarts on|off   kill and restart the broker server too, where it has a private one (default on)
+  --kafka-cluster     the Kafka trials on the 3-broker cluster (default off)
+  --json FILE         write the results to FILE as JSON (default: none)
+  --help              this text`,
   options: {
     trials: { type: 'string', default: '20' },
     brokers: { type: 'string', default: CHAOS_BROKERS.join(',') },
@@ -45,30 +55,17 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
   },
 });
-
-function positive(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} must be a positive integer, not '${value}'`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const trials = positive('trials', args.trials);
-const records = positive('records', args.records);
-const rate = positive('rate', args.rate);
-const seed = args.seed === undefined ? randomBytes(3).readUIntBE(0, 3) : positive('seed', args.seed);
-if (args.restarts !== 'on' && args.restarts !== 'off') {
-  console.error(`--restarts must be on or off, not '${args.restarts}'`);
-  process.exit(2);
-}
+const args = cli.values;
+const trials = cli.wholeNumber('trials');
+const records = cli.wholeNumber('records');
+const rate = cli.wholeNumber('rate');
+const seed = args.seed === undefined ? randomBytes(3).readUIntBE(0, 3) : cli.wholeNumber('seed');
+cli.oneOf('restarts', ['on', 'off']);
 let brokers: ChaosBrokerName[];
 try {
   brokers = parseBrokerList(args.brokers);
 } catch (err) {
-  console.error((err as Error).message);
-  process.exit(2);
+  brokers = cli.fail((err as Error).message);
 }
 
 const SHORT: Record<ChaosBrokerName, string> = {

@@ -18,49 +18,33 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Delivery } from '../src/brokers/types.js';
 import { PIPELINE_DEFAULTS } from '../src/config/index.js';
 import { ParquetSink } from '../src/etl/sink.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { delivery, pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
+import { benchArgs } from './cli-args.js';
 
-const USAGE = 'usage: npm run bench:duckdb -- [--records 200000] [--runs 3] [--threads 2] [--keep DIR]';
-function parse() {
-  try {
-    return parseArgs({
-      options: {
-        records: { type: 'string', default: '200000' },
-        runs: { type: 'string', default: '3' },
-        threads: { type: 'string', default: '2' },
-        /** Keep DuckDB's Parquet files of the last run here (to compare their types with heroflow's). */
-        keep: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-}
-const args = parse();
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const N = Number(args.records);
-const RUNS = Number(args.runs);
-for (const [flag, value] of [
-  ['--records', N],
-  ['--runs', RUNS],
-  ['--threads', Number(args.threads)],
-] as const) {
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${flag} must be a whole number ≥ 1\n${USAGE}`);
-    process.exit(2);
-  }
-}
+const cli = benchArgs({
+  usage: `usage: npm run bench:duckdb -- [options]
+  --records N    simulator records (default 200000)
+  --runs N       runs of each; medians are printed (default 3)
+  --threads N    DuckDB threads (default 2)
+  --keep DIR     keep DuckDB's Parquet files of the last run in DIR (default: a temp dir, removed)
+  --help         this text`,
+  options: {
+    records: { type: 'string', default: '200000' },
+    runs: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '2' },
+    /** Keep DuckDB's Parquet files of the last run here (to compare their types with heroflow's). */
+    keep: { type: 'string' },
+  },
+});
+const args = cli.values;
+const N = cli.wholeNumber('records');
+const RUNS = cli.wholeNumber('runs');
+cli.wholeNumber('threads');
 const TABLES = ['log_meta', 'lib_server_lobby', 'lib_server_game'] as const;
 
 function generate(n: number): Delivery[] {

@@ -12,7 +12,6 @@
  * same rows (SNAPPY: it cannot write ZSTD on Node 20). Then peak RSS. Figures go to docs/parquet.md.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Table } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Delivery } from '../src/brokers/types.js';
@@ -26,28 +25,42 @@ import type { TableSpec } from '../src/etl/schemas.js';
 import { deliveryBytes } from '../src/etl/segment.js';
 import { ParquetSink } from '../src/etl/sink.js';
 import { transformRecord } from '../src/etl/transform.js';
+import { COMPRESSIONS } from '../src/etl/writer-properties.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { delivery, pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
+import { benchArgs } from './cli-args.js';
 
-const { values: args } = parseArgs({
+const ETL_THREADS = String(PIPELINE_DEFAULTS.etlThreads);
+const cli = benchArgs({
+  usage: `usage: npm run bench:etl -- [options]
+  --records N         simulator records (default 200000)
+  --runs N            runs; the median is printed (default 3)
+  --compression C     ${COMPRESSIONS.join(', ')} (default zstd)
+  --batch N           deliveries per sink.add, the worker's maxBatch (default 1000)
+  --writer W          wasm, or both: hyparquet-writer too, SNAPPY (default wasm)
+  --etl-threads N     the sink's ETL threads (default ${ETL_THREADS}, the worker's)
+  --help              this text`,
   options: {
     records: { type: 'string', default: '200000' },
     compression: { type: 'string', default: 'zstd' },
     batch: { type: 'string', default: '1000' },
     writer: { type: 'string', default: 'wasm' },
     runs: { type: 'string', default: '3' },
-    'etl-threads': { type: 'string', default: String(PIPELINE_DEFAULTS.etlThreads) },
+    'etl-threads': { type: 'string', default: ETL_THREADS },
   },
 });
-const N = Number(args.records);
-const compression = args.compression as Compression;
-const BATCH = Number(args.batch);
+const args = cli.values;
+const N = cli.wholeNumber('records');
+const compression: Compression = cli.oneOf('compression', COMPRESSIONS);
+const BATCH = cli.wholeNumber('batch');
+cli.oneOf('writer', ['wasm', 'both']);
+const RUNS = cli.wholeNumber('runs');
+const ETL_THREAD_COUNT = cli.wholeNumber('etl-threads');
 const PARTITIONS: Record<string, number> = {
   'lib.server.lobby': 2,
   'lib.server.game': 4,
   'client.__main__': 1,
 };
-const RUNS = Number(args.runs);
 
 function generate(n: number): Delivery[] {
   const offsets = new Map<string, bigint>();
@@ -98,7 +111,7 @@ async function fullPath(input: Delivery[]) {
     // The worker's defaults (the settings table's).
     roll: PIPELINE_DEFAULTS.roll,
     memoryBudgetBytes: PIPELINE_DEFAULTS.memoryBudgetBytes,
-    etlThreads: Number(args['etl-threads']),
+    etlThreads: ETL_THREAD_COUNT,
     compression,
     onDurable: async () => {},
     onDeadLetter: async () => {},

@@ -14,10 +14,17 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { benchArgs } from './cli-args.js';
 
-const { values: args } = parseArgs({
+const cli = benchArgs({
+  usage: `usage: node --import tsx bench/kafka-bare-read.ts --topics a,b --records N [options]
+  --topics a,b              existing topics to read from the beginning (required)
+  --records N               records to read, the topics' total (required)
+  --client C                kafkajs or platformatic (default kafkajs)
+  --brokers host:port       Kafka bootstrap list, comma-separated (default 127.0.0.1:9092)
+  --platformatic-dir DIR    load @platformatic/kafka from an install in DIR (default: the project's)
+  --help                    this text`,
   options: {
     client: { type: 'string', default: 'kafkajs' },
     topics: { type: 'string' },
@@ -26,14 +33,12 @@ const { values: args } = parseArgs({
     'platformatic-dir': { type: 'string' },
   },
 });
-if (!args.topics || !args.records || !['kafkajs', 'platformatic'].includes(args.client ?? '')) {
-  console.error('usage: --client kafkajs|platformatic --topics a,b --records N (see the file comment)');
-  process.exit(2);
-}
-const N = Number(args.records);
-const topics = args.topics.split(',');
-const brokers = args.brokers!.split(',');
-const group = `bare-read-${args.client}-${Date.now()}`;
+const args = cli.values;
+const client = cli.oneOf('client', ['kafkajs', 'platformatic']);
+const topics = cli.required('topics').split(',');
+const N = cli.wholeNumber('records');
+const brokers = cli.required('brokers').split(',');
+const group = `bare-read-${client}-${Date.now()}`;
 
 let count = 0;
 let bytes = 0;
@@ -51,7 +56,7 @@ function counted(valueBytes: number): void {
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   console.log(
-    `${args.client} on Node ${process.version}: ${N.toLocaleString('en-US')} records (${(bytes / 1e6).toFixed(0)} MB) ` +
+    `${client} on Node ${process.version}: ${N.toLocaleString('en-US')} records (${(bytes / 1e6).toFixed(0)} MB) ` +
       `in ${ms.toFixed(0)} ms = ${Math.round((N / ms) * 1000).toLocaleString('en-US')} records/s; ` +
       `CPU ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / N).toFixed(2)} µs a record; ` +
       `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
@@ -60,7 +65,7 @@ function counted(valueBytes: number): void {
 }
 
 let sink = 0n; // keeps the per-record work from being optimised away
-if (args.client === 'kafkajs') {
+if (client === 'kafkajs') {
   const kafka = new Kafka({ clientId: 'bare-read', brokers, logLevel: logLevel.NOTHING });
   // The worker's adapter settings (src/brokers/kafka/subscription.ts).
   const consumer = kafka.consumer({ groupId: group, maxBytesPerPartition: 1 << 20, maxWaitTimeInMs: 250 });

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Consumer as PConsumer, Producer as PProducer } from '@platformatic/kafka';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { benchArgs } from './cli-args.js';
 
 export function simulatorRecords(n: number): { key: string; value: Buffer }[] {
   const games = Array.from({ length: 64 }, () => randomUUID());
@@ -49,15 +50,13 @@ export function simulatorRecords(n: number): { key: string; value: Buffer }[] {
   return out;
 }
 
-export function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const records = Number(arg('records', '200000'));
-const brokers = arg('brokers', '127.0.0.1:9092').split(',');
-const clients = arg('clients', 'kafkajs,platformatic,confluent').split(',');
-const confluentDir = arg('confluent-dir', '/tmp/ckjs-scratch');
+const CLIENTS = ['kafkajs', 'platformatic', 'confluent'] as const;
+const USAGE = `usage: npx tsx bench/kafka-clients.ts [options]
+  --records N             records produced, then consumed, per client (default 200000)
+  --brokers host:port     Kafka bootstrap list, comma-separated (default 127.0.0.1:9092)
+  --clients a,b           ${CLIENTS.join(', ')} (default all three)
+  --confluent-dir DIR     a folder holding an install of @confluentinc/kafka-javascript (default /tmp/ckjs-scratch)
+  --help                  this text`;
 const PARTITIONS = 4;
 const BATCH = 1000;
 const IN_FLIGHT = 8;
@@ -82,7 +81,7 @@ async function pipelined(recs: Rec[], send: (batch: Rec[]) => Promise<unknown>):
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
 }
 
-function kafkajsClient(): Client {
+function kafkajsClient(brokers: string[]): Client {
   const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers, logLevel: logLevel.NOTHING });
   return {
     async produce(topic, recs) {
@@ -119,7 +118,7 @@ function kafkajsClient(): Client {
   };
 }
 
-function platformaticClient(): Client {
+function platformaticClient(brokers: string[]): Client {
   const base = { clientId: 'bench-platformatic', bootstrapBrokers: brokers };
   return {
     async produce(topic, recs) {
@@ -159,7 +158,7 @@ function platformaticClient(): Client {
   };
 }
 
-async function confluentClient(): Promise<Client | undefined> {
+async function confluentClient(confluentDir: string, brokers: string[]): Promise<Client | undefined> {
   const entry = path.join(confluentDir, 'node_modules/@confluentinc/kafka-javascript');
   if (!existsSync(entry)) return undefined;
   // Loaded by path on purpose: it is measured from a scratch install, never required by the project.
@@ -203,6 +202,19 @@ async function confluentClient(): Promise<Client | undefined> {
 }
 
 async function main(): Promise<void> {
+  const cli = benchArgs({
+    usage: USAGE,
+    options: {
+      records: { type: 'string', default: '200000' },
+      brokers: { type: 'string', default: '127.0.0.1:9092' },
+      clients: { type: 'string', default: CLIENTS.join(',') },
+      'confluent-dir': { type: 'string', default: '/tmp/ckjs-scratch' },
+    },
+  });
+  const records = cli.wholeNumber('records');
+  const brokers = cli.required('brokers').split(',');
+  const clients = cli.listOf('clients', CLIENTS);
+  const confluentDir = cli.values['confluent-dir'];
   const recs = simulatorRecords(records);
   const totalBytes = recs.reduce((s, r) => s + r.value.length, 0);
   console.log(`${records} records, ${(totalBytes / records).toFixed(0)} B average, ${PARTITIONS} partitions`);
@@ -215,10 +227,10 @@ async function main(): Promise<void> {
   for (const name of clients) {
     const client =
       name === 'kafkajs'
-        ? kafkajsClient()
+        ? kafkajsClient(brokers)
         : name === 'platformatic'
-          ? platformaticClient()
-          : await confluentClient();
+          ? platformaticClient(brokers)
+          : await confluentClient(confluentDir, brokers);
     if (!client) {
       console.log(`# ${name}: not installed in ${confluentDir}, skipped`);
       continue;
@@ -250,5 +262,5 @@ async function main(): Promise<void> {
   console.log(rows.join('\n'));
 }
 
-// Run only when executed: bench/kafka-pipeline.ts imports the record generator from here.
+// Run only when executed: bench/brokers.ts and bench/broker-ceiling.ts import the record generator from here.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

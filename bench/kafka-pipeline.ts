@@ -30,31 +30,52 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
+import { benchArgs } from './cli-args.js';
 
-const { values: args } = parseArgs({
+const READER_IDS = ['kcat', 'python', 'python-game', 'heroflow1', 'heroflow1-game', 'heroflow2'] as const;
+const cli = benchArgs({
+  usage: `usage: npm run bench:kafka -- [options]
+  --records N           records per data set (default 1000000)
+  --partitions N        partitions of each of the two topics (default 2)
+  --runs N              runs per reader; medians are printed (default 3)
+  --headers H           both, with or without the heroflow-msg-id header (default both)
+  --only a,b            readers: ${READER_IDS.join(', ')} (default all)
+  --brokers host:port   Kafka bootstrap list, comma-separated (default 127.0.0.1:9092)
+  --worker-node PATH    Node binaries for heroflow's readers, comma-separated (default ${process.execPath})
+  --help                this text`,
   options: {
     records: { type: 'string', default: '1000000' },
     partitions: { type: 'string', default: '2' },
     runs: { type: 'string', default: '3' },
     headers: { type: 'string', default: 'both' },
-    only: { type: 'string', default: 'kcat,python,python-game,heroflow1,heroflow1-game,heroflow2' },
+    only: { type: 'string', default: READER_IDS.join(',') },
     brokers: { type: 'string', default: '127.0.0.1:9092' },
     'worker-node': { type: 'string', default: process.execPath },
   },
 });
-const RECORDS = Number(args.records);
-const PARTITIONS = Number(args.partitions);
-const RUNS = Number(args.runs);
-const BROKERS = args.brokers;
-const ONLY = new Set(args.only.split(','));
+const RECORDS = cli.wholeNumber('records');
+const PARTITIONS = cli.wholeNumber('partitions');
+const RUNS = cli.wholeNumber('runs');
+const HEADERS = cli.oneOf('headers', ['both', 'with', 'without']);
+const BROKERS = cli.required('brokers');
+const ONLY = new Set<string>(cli.listOf('only', READER_IDS));
 /** The Node binaries heroflow's readers run under, each with its version (`v24.22.3`). */
-const NODES = args['worker-node'].split(',').map((bin) => ({
-  bin,
-  version: execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim(),
-}));
+const NODES = cli
+  .required('worker-node')
+  .split(',')
+  .map((bin) => {
+    try {
+      const version = execFileSync(bin, ['--version'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return { bin, version: version.trim() };
+    } catch (err) {
+      return cli.fail(`--worker-node: '${bin}' does not run (${(err as Error).message.split('\n')[0]})`);
+    }
+  });
 /** The suffix of heroflow's reader ids under this Node: none when there is only one. */
 const nodeSuffix = (version: string) => (NODES.length > 1 ? `@${version.split('.')[0]}` : '');
 const IDLE_EXIT_S = 2;
@@ -316,5 +337,5 @@ async function dataset(withHeader: boolean): Promise<void> {
 console.log(
   `Kafka → Parquet on ${os.cpus().length} cores, Node ${process.version}, medians of ${RUNS} run(s); times include process start and group join`,
 );
-if (args.headers !== 'without') await dataset(true);
-if (args.headers !== 'with') await dataset(false);
+if (HEADERS !== 'without') await dataset(true);
+if (HEADERS !== 'with') await dataset(false);

@@ -1,13 +1,28 @@
 /**
  * Memory broker throughput with 1 KB messages: publish rate, then consume (+ commit) rate of one group.
- * Run: node --import tsx bench/memory-broker.ts [messages] [partitions]
+ *
+ *   node --import tsx bench/memory-broker.ts [--messages 200000] [--partitions 4]
+ *
+ * The old positional form (`bench/memory-broker.ts 200000 4`) still works.
  */
 import { randomBytes } from 'node:crypto';
 import { openBroker } from '../src/brokers/registry.js';
 import type { Message } from '../src/brokers/types.js';
+import { benchArgs } from './cli-args.js';
 
-const total = Number(process.argv[2] ?? 200_000);
-const partitions = Number(process.argv[3] ?? 4);
+const cli = benchArgs({
+  usage: `usage: node --import tsx bench/memory-broker.ts [options]   (or the old form: [messages] [partitions])
+  --messages N     1 KB messages published, then consumed (default 200000)
+  --partitions N   partitions of the topic (default 4)
+  --help           this text`,
+  options: {
+    messages: { type: 'string', default: '200000' },
+    partitions: { type: 'string', default: '4' },
+  },
+  positionals: ['messages', 'partitions'],
+});
+const total = cli.wholeNumber('messages');
+const partitions = cli.wholeNumber('partitions');
 const batchSize = 1_000;
 const topic = 'bench';
 

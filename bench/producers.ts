@@ -14,15 +14,33 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg } from './kafka-clients.js';
+import { benchArgs } from './cli-args.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const broker = arg('broker', 'kafka://127.0.0.1:9092');
-const producers = Number(arg('producers', '3'));
-const sensors = Number(arg('sensors', '10'));
-const sampleRate = Number(arg('sample-rate', '100'));
-const samples = Number(arg('samples', '150'));
-const runs = Number(arg('runs', '3'));
+const cli = benchArgs({
+  usage: `usage: npm run bench:producers -- [options]
+  --broker URL          the broker all producers publish to (default kafka://127.0.0.1:9092)
+  --producers N         heroflow produce processes started at once (default 3)
+  --sensors N           sensors of each producer's experiment (default 10)
+  --sample-rate MS      ms between samples (default 100)
+  --samples N           samples per experiment, stabilisation included (default 150)
+  --runs N              runs; the largest spread is printed (default 3)
+  --help                this text`,
+  options: {
+    broker: { type: 'string', default: 'kafka://127.0.0.1:9092' },
+    producers: { type: 'string', default: '3' },
+    sensors: { type: 'string', default: '10' },
+    'sample-rate': { type: 'string', default: '100' },
+    samples: { type: 'string', default: '150' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const broker = cli.required('broker');
+const producers = cli.wholeNumber('producers');
+const sensors = cli.wholeNumber('sensors');
+const sampleRate = cli.wholeNumber('sample-rate');
+const samples = cli.wholeNumber('samples');
+const runs = cli.wholeNumber('runs');
 const stab = Math.min(10, samples);
 const nominal = (sensors * 1000) / sampleRate;
 

@@ -7,14 +7,20 @@
  *   npm run build && node --import tsx bench/server.ts [--bots 50,200,1000] [--stores memory,redis]
  */
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { openBroker } from '../src/brokers/index.js';
 import { ensureHeroes, GameServer, openGameStore } from '../src/server/index.js';
 import { generateRoster } from '../src/simulator/index.js';
 import { createSimulatorLogger } from '../src/transport/index.js';
+import { benchArgs } from './cli-args.js';
 
-const { values } = parseArgs({
+const cli = benchArgs({
+  usage: `usage: npm run build && node --import tsx bench/server.ts [options]
+  --bots a,b            bot counts, one run each (default 50,200,1000)
+  --stores a,b          game state stores: memory, redis (default memory,redis)
+  --player-games N      games played per run by all bots together: N / bots each, at least 1 (default 2000)
+  --redis URL           the Redis of the redis store; its database is flushed (default redis://127.0.0.1:6379/9)
+  --help                this text`,
   options: {
     bots: { type: 'string', default: '50,200,1000' },
     stores: { type: 'string', default: 'memory,redis' },
@@ -22,6 +28,10 @@ const { values } = parseArgs({
     redis: { type: 'string', default: 'redis://127.0.0.1:6379/9' },
   },
 });
+const values = cli.values;
+const BOTS = cli.wholeNumbers('bots');
+const STORES = cli.listOf('stores', ['memory', 'redis']);
+const PLAYER_GAMES = cli.wholeNumber('player-games');
 
 async function runBots(url: string, count: number, games: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -64,7 +74,7 @@ async function one(state: string, bots: number) {
     expirySeconds: 5,
   });
   const { port } = await server.listen();
-  const games = Math.max(1, Math.round(Number(values['player-games']) / bots));
+  const games = Math.max(1, Math.round(PLAYER_GAMES / bots));
   const started = performance.now();
   await runBots(`ws://127.0.0.1:${port}`, bots, games);
   const seconds = (performance.now() - started) / 1000;
@@ -87,8 +97,8 @@ async function one(state: string, bots: number) {
 }
 
 const rows = [];
-for (const s of values.stores.split(',')) {
-  for (const bots of values.bots.split(',').map(Number)) {
+for (const s of STORES) {
+  for (const bots of BOTS) {
     rows.push(await one(s === 'redis' ? values.redis : 'memory://', bots));
     console.error(JSON.stringify(rows.at(-1)));
   }

@@ -1,15 +1,30 @@
 /**
  * Records/s of the in-process tournament logging through pino into the embedded memory:// broker
  * (in-thread destination), and of the tournament alone with no transport (pino to a null stream).
- * Usage: node --import tsx bench/simulator.ts [players=200] [gamesPerPlayer=20]
+ *
+ *   npm run bench:simulator -- [--players 200] [--games-per-player 20]
+ *
+ * The old positional form (`bench/simulator.ts 200 20`) still works.
  */
 import pino from 'pino';
 import { openBroker } from '../src/brokers/index.js';
 import { generateRoster, runTournament, virtualClock } from '../src/simulator/index.js';
 import { createSimulatorLogger, moduleLoggers } from '../src/transport/index.js';
+import { benchArgs } from './cli-args.js';
 
-const players = Number(process.argv[2] ?? 200);
-const gamesPerPlayer = Number(process.argv[3] ?? 20);
+const cli = benchArgs({
+  usage: `usage: npm run bench:simulator -- [options]   (or the old form: [players] [gamesPerPlayer])
+  --players N             players of the tournament (default 200)
+  --games-per-player N    games each player plays (default 20)
+  --help                  this text`,
+  options: {
+    players: { type: 'string', default: '200' },
+    'games-per-player': { type: 'string', default: '20' },
+  },
+  positionals: ['players', 'games-per-player'],
+});
+const players = cli.wholeNumber('players');
+const gamesPerPlayer = cli.wholeNumber('games-per-player', 0);
 const roster = generateRoster();
 
 async function timed(label: string, run: () => Promise<number>) {

@@ -28,7 +28,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   AZURITE_KEY,
   createBucket,
@@ -38,8 +37,31 @@ import {
   SCHEME,
   useEmulatorEnv,
 } from '../test/storage/object-stores.js';
+import { benchArgs } from './cli-args.js';
 
-const { values: args } = parseArgs({
+const CASES = [
+  'file:sdk',
+  's3:sdk',
+  's3:opendal',
+  'gcs:sdk',
+  'gcs:opendal',
+  'azure:sdk',
+  'azure:opendal',
+] as const;
+const cli = benchArgs({
+  usage: `usage: node --import tsx bench/storage.ts [options]
+  --small N          small objects per case, written --concurrency at a time (default 200, at least 2)
+  --small-kib N      KiB per small object (default 256)
+  --large N          large objects per case, one after another (default 6)
+  --large-mib N      MiB per large object (default 24)
+  --concurrency N    small writes in flight (default 4)
+  --only a,b         cases: ${CASES.join(', ')} (default all; opendal ones when it is installed)
+  --pipeline         instead: heroflow demo once per output (memory, dir, s3, gs, az) (default off)
+  --players N        with --pipeline: the demo's --players (default 40)
+  --games N          with --pipeline: the demo's --games (default 10)
+  --case C           internal: run one case in this process (default: none)
+  --bucket NAME      internal: the bucket --case writes to (default: none)
+  --help             this text`,
   options: {
     small: { type: 'string', default: '200' },
     'small-kib': { type: 'string', default: '256' },
@@ -54,8 +76,17 @@ const { values: args } = parseArgs({
     games: { type: 'string', default: '10' },
   },
 });
-
-const CASES = ['file:sdk', 's3:sdk', 's3:opendal', 'gcs:sdk', 'gcs:opendal', 'azure:sdk', 'azure:opendal'];
+const args = cli.values;
+// The read-back compares small object 1 and the last large one.
+const small = cli.wholeNumber('small', 2);
+const smallBytes = cli.wholeNumber('small-kib') * 1024;
+const large = cli.wholeNumber('large');
+const largeBytes = cli.wholeNumber('large-mib') * 1024 * 1024;
+const concurrency = cli.wholeNumber('concurrency');
+const only = args.only === undefined ? undefined : cli.listOf('only', CASES);
+const oneCase = args.case === undefined ? undefined : cli.oneOf('case', CASES);
+cli.wholeNumber('players');
+cli.wholeNumber('games');
 const MB = 1e6;
 
 interface Writer {
@@ -129,11 +160,6 @@ async function sdkWriter(store: ObjectStoreName | 'file', bucket: string): Promi
 /** One case, in this (child) process: prints one JSON line. */
 async function runCase(name: string) {
   const [store, client] = name.split(':') as [ObjectStoreName | 'file', 'sdk' | 'opendal'];
-  const small = Number(args.small);
-  const smallBytes = Number(args['small-kib']) * 1024;
-  const large = Number(args.large);
-  const largeBytes = Number(args['large-mib']) * 1024 * 1024;
-  const concurrency = Number(args.concurrency);
   const smallData = Array.from({ length: 8 }, () => randomBytes(smallBytes));
   const largeData = randomBytes(largeBytes);
   const rssStart = process.memoryUsage().rss;
@@ -253,8 +279,8 @@ async function runPipeline() {
 
 if (args.pipeline) {
   await runPipeline();
-} else if (args.case) {
-  await runCase(args.case);
+} else if (oneCase) {
+  await runCase(oneCase);
 } else {
   // OpenDAL is not a dependency (npm ci needs every platform package of it in the lock, and the registry
   // here does not serve them for 0.49.2): its cases run when it is installed by hand.
@@ -263,9 +289,7 @@ if (args.pipeline) {
     () => false,
   );
   if (!haveOpendal) console.log('(opendal cases skipped: `npm install --no-save opendal@0.49.2` to compare)');
-  const cases = (args.only ? args.only.split(',') : CASES).filter(
-    (c) => haveOpendal || !c.endsWith(':opendal'),
-  );
+  const cases = (only ?? CASES).filter((c) => haveOpendal || !c.endsWith(':opendal'));
   const self = fileURLToPath(import.meta.url);
   const passOn = ['small', 'small-kib', 'large', 'large-mib', 'concurrency'].flatMap((k) => [
     `--${k}`,

@@ -11,7 +11,8 @@
  * 3. fairness: workloads with a deep backlog each, under one global limit, 1 ms tasks, for a fixed time:
  *    each workload's share of the completions (equal and unequal processingParallelism).
  *
- * Run: npm run bench:workloads [-- overheadMessages keys fairnessSeconds]   (node --expose-gc for RSS)
+ * Run: npm run bench:workloads -- [--overhead-messages 200000] [--keys 1000000] [--fairness-seconds 5]
+ * (node --expose-gc for RSS). The old positional form (`-- 200000 1000000 5`) still works.
  */
 import { openBroker } from '../src/brokers/registry.js';
 import type { Broker, Message } from '../src/brokers/types.js';
@@ -23,10 +24,24 @@ import {
   type WorkloadSpec,
   workloadSpecSchema,
 } from '../src/workloads/index.js';
+import { benchArgs } from './cli-args.js';
 
-const overheadMessages = Number(process.argv[2] ?? 200_000);
-const keyCount = Number(process.argv[3] ?? 1_000_000);
-const fairnessSeconds = Number(process.argv[4] ?? 5);
+const cli = benchArgs({
+  usage: `usage: npm run bench:workloads -- [options]   (or the old form: [overheadMessages] [keys] [fairnessSeconds])
+  --overhead-messages N   messages of the overhead runs (default 200000)
+  --keys N                distinct keys of the memory runs (default 1000000)
+  --fairness-seconds S    length of each fairness run, fractions allowed (default 5)
+  --help                  this text`,
+  options: {
+    'overhead-messages': { type: 'string', default: '200000' },
+    keys: { type: 'string', default: '1000000' },
+    'fairness-seconds': { type: 'string', default: '5' },
+  },
+  positionals: ['overhead-messages', 'keys', 'fairness-seconds'],
+});
+const overheadMessages = cli.wholeNumber('overhead-messages');
+const keyCount = cli.wholeNumber('keys');
+const fairnessSeconds = cli.positiveNumber('fairness-seconds');
 
 const noop: Processor = async () => {};
 const gc = (globalThis as { gc?: () => void }).gc;
