@@ -178,7 +178,7 @@ export interface Subscription extends AsyncIterable<Delivery[]> {
    * Optional, with committedPast: whether the group's settled assignment gives this partition to another
    * member. That member reads it from the last commit and may already have written files of the same
    * names, longer, without having committed yet: the window committedPast leaves open. False while the
-   * group rebalances or when it cannot be told. Not asked by the worker since session 9 (docs/kafka.md).
+   * group rebalances or when it cannot be told.
    */
   assignedElsewhere?(tp: TopicPartition): Promise<boolean>;
   /** Partitions owned by this member: from the `onAssign` that gives them to the `onRevoke` that takes them. */

@@ -270,13 +270,16 @@ export class Worker {
 
   /**
    * Whether a newer owner of the partition has written and acknowledged past `first`: in batch mode by the
-   * offset store, otherwise by the group's commits. A member revoked late finds out here, not by losing.
+   * offset store, otherwise by the group's commits, or owns the partition in the settled group (it may have
+   * written and not yet committed). A member revoked late finds out here, not by losing.
    */
   private async superseded(first: Delivery): Promise<boolean> {
     if (this.batchOffsets) return this.batchOffsets.writtenPast(first);
-    // Not assignedElsewhere (session 8): both pipeline losses of the kafka-cluster trial (225 and 193, a
-    // segment "not written" at a partition's start, the commit past it) came after it went in.
-    return (await this.sub?.committedPast?.(first)) ?? false;
+    const sub = this.sub;
+    if (sub === undefined) return false;
+    // The group's settled assignment too: a next owner that has written files but not yet committed.
+    const [past, elsewhere] = await Promise.all([sub.committedPast?.(first), sub.assignedElsewhere?.(first)]);
+    return past === true || elsewhere === true;
   }
 
   private async acknowledge(run: DeliveryRun): Promise<void> {

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KafkaDelivery } from '../../src/brokers/kafka/delivery.js';
+import kafkajs from 'kafkajs';
+import { degradedCluster, KafkaDelivery } from '../../src/brokers/kafka/delivery.js';
 import type { Delivery } from '../../src/brokers/types.js';
 import { messageId } from '../../src/etl/record.js';
 
@@ -34,4 +35,32 @@ test('a detached Kafka delivery keeps position, key, headers and id, but no view
   }
   await copy.ack();
   assert.deepEqual(committed, [[copy]], 'it still acknowledges through its subscription');
+});
+
+test('degradedCluster: a leader election or a lost connection is waited out, a refusal for good is not', () => {
+  // kafkajs' own error classes (CommonJS: named imports are not detected), as its admin and consumer throw them.
+  const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
+  const protocolError = (type: string, code: number, retriable: boolean, message: string) =>
+    new KafkaJSProtocolError(Object.assign(new Error(message), { type, code, retriable }));
+  const election = protocolError(
+    'LEADER_NOT_AVAILABLE',
+    5,
+    true,
+    'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  );
+  assert.equal(degradedCluster(election), true, 'LEADER_NOT_AVAILABLE');
+  const exhausted = new KafkaJSNumberOfRetriesExceeded(election, { retryCount: 5, retryTime: 3000 });
+  assert.equal(degradedCluster(exhausted), true, "after kafkajs' own retries");
+  assert.equal(
+    degradedCluster(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:29093')),
+    true,
+    'a broker gone',
+  );
+  const denied = protocolError('GROUP_AUTHORIZATION_FAILED', 30, false, 'Not authorized to access group');
+  assert.equal(degradedCluster(denied), false, 'an authorization failure');
+  assert.equal(
+    degradedCluster(new KafkaJSNumberOfRetriesExceeded(denied, { retryCount: 0, retryTime: 0 })),
+    false,
+  );
+  assert.equal(degradedCluster(new TypeError('x is undefined')), false, 'a bug');
 });

@@ -196,8 +196,14 @@ describe('redis faults', { skip }, () => {
       raw.disconnect();
     }
     const after = await collect(sub, 4, { timeoutMs: 8_000, commit: true });
-    assert.deepEqual(msgIds(after), msgs(topic, 4, 'lost').map((m) => m.headers?.[HEADER_MSG_ID]));
-    assert.ok(after.every((d) => d.redelivered), 'flagged as redelivered (they were handed out once)');
+    assert.deepEqual(
+      msgIds(after),
+      msgs(topic, 4, 'lost').map((m) => m.headers?.[HEADER_MSG_ID]),
+    );
+    assert.ok(
+      after.every((d) => d.redelivered),
+      'flagged as redelivered (they were handed out once)',
+    );
     await sub.close();
   });
 

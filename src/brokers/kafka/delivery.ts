@@ -3,6 +3,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { HeroflowError } from '../../errors.js';
 import { type Delivery, type NackOptions, positionId } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
+import { connectionLost } from '../util/connect-errors.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -113,6 +114,23 @@ const REBALANCE_MESSAGES =
 export function isRebalanceError(err: unknown): boolean {
   const e = err as { type?: string; message?: string; cause?: { type?: string } };
   return REBALANCE_TYPES.test(e?.type ?? e?.cause?.type ?? '') || REBALANCE_MESSAGES.test(e?.message ?? '');
+}
+
+/**
+ * An error a wait may mend: a lost connection, or a protocol error kafkajs marks retriable (a leader being
+ * elected, a partition's leader moved) that outlasted kafkajs' own retries, as it can while a broker of
+ * the cluster restarts on a loaded machine. Looked for along `cause`/`originalError`.
+ */
+export function degradedCluster(err: unknown): boolean {
+  if (connectionLost(err)) return true;
+  const seen = new Set<unknown>();
+  let e = err as { retriable?: boolean; cause?: unknown; originalError?: unknown } | undefined;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    if (e.retriable === true) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
 }
 
 /** Protocol errors that say "this message can never be written", however long one retries. */

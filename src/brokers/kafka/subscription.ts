@@ -34,7 +34,7 @@ import { CommitTracker } from '../util/offset-tracker.js';
 import { retryWhile } from '../util/retry.js';
 import { Signal } from '../util/signal.js';
 import type { KafkaBroker } from './broker.js';
-import { isRebalanceError, KafkaDelivery, rawHeadersOf } from './delivery.js';
+import { degradedCluster, isRebalanceError, KafkaDelivery, rawHeadersOf } from './delivery.js';
 
 const key = (topic: string, partition: number) => `${topic}/${partition}`;
 /** The group coordinator drops a member it has not heard from for this long. */
@@ -241,10 +241,13 @@ export class KafkaSubscription implements Subscription {
     });
   }
 
-  /** How a step is retried while the cluster is degraded: only lost connections, for DEGRADED_START_MS. */
+  /**
+   * How a step is retried while the cluster is degraded (lost connections, leaders being elected), for
+   * DEGRADED_START_MS: a kafka-cluster chaos trial at load 12 lost both workers to LEADER_NOT_AVAILABLE here.
+   */
   #degraded(warning: string) {
     return {
-      retryable: connectionLost,
+      retryable: degradedCluster,
       budgetMs: DEGRADED_START_MS,
       onRetry: (attempt: number, err: unknown) =>
         this.#broker.options.log?.('warn', warning, { attempt, error: errorText(err) }),
