@@ -2,7 +2,8 @@
  * Kafka → Parquet, side by side with what users would pick instead, on the same records in one run.
  *
  *   npm run bench:kafka -- [--records 1000000] [--partitions 2] [--runs 3] [--headers both|with|without]
- *     [--only kcat,python,python-game,heroflow1,heroflow1-game,heroflow2] [--brokers 127.0.0.1:9092]
+ *     [--only kcat,python,python-game,heroflow1,heroflow1-game,heroflow2,heroflow1-core,heroflow2-cores]
+ *     [--brokers 127.0.0.1:9092]
  *     [--worker-node PATH[,PATH…]]
  *
  * Data: simulator records as upstream's Python handlers write them (test/etl/fixtures.ts: Starting Match
@@ -19,6 +20,9 @@
  *   heroflow1       `heroflow worker` ×1, all five tables
  *   heroflow1-game  `heroflow worker --tables lib_server_game` ×1
  *   heroflow2       2 `heroflow worker` processes in one group (RSS: the larger of the two)
+ *   heroflow1-core  heroflow1 held to CPU 0 (`taskset -c 0`), and
+ *   heroflow2-cores heroflow2 with worker i held to CPU i: how the group scales when each worker has a core
+ *                   of its own (one worker alone already uses both cores; the broker is not held)
  * heroflow workers stop by --exit-when-idle; that wait is not counted. Rows written are checked.
  * `--worker-node` runs heroflow's readers under each of these Node binaries in the same run (default: the
  * one running the bench). `scripts/node-from-npm.sh 24.22.3` prints the bin directory of Node 24 from the npm
@@ -34,7 +38,16 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
 import { benchArgs } from './cli-args.js';
 
-const READER_IDS = ['kcat', 'python', 'python-game', 'heroflow1', 'heroflow1-game', 'heroflow2'] as const;
+const READER_IDS = [
+  'kcat',
+  'python',
+  'python-game',
+  'heroflow1',
+  'heroflow1-game',
+  'heroflow2',
+  'heroflow1-core',
+  'heroflow2-cores',
+] as const;
 const cli = benchArgs({
   usage: `usage: npm run bench:kafka -- [options]
   --records N           records per data set (default 1000000)
@@ -213,14 +226,21 @@ async function python(topics: string[], tables?: string): Promise<Measure> {
   }
 }
 
-async function heroflow(node: string, topics: string[], workers: number, tables?: string): Promise<Measure> {
+async function heroflow(
+  node: string,
+  topics: string[],
+  workers: number,
+  tables?: string,
+  pinned = false,
+): Promise<Measure> {
   const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-hf-'));
   const group = `bench-hf-${randomBytes(4).toString('hex')}`;
   try {
     const t0 = performance.now();
     const runs = await Promise.all(
       Array.from({ length: workers }, (_, i) =>
-        timed(node, [
+        timed(pinned ? 'taskset' : node, [
+          ...(pinned ? ['-c', String(i % os.cpus().length), node] : []),
           'bin/heroflow.js',
           'worker',
           '--broker',
@@ -259,22 +279,24 @@ async function heroflow(node: string, topics: string[], workers: number, tables?
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 type Reader = [id: string, name: string, read: (topics: string[]) => Promise<Measure>];
-const HEROFLOW_READERS: [id: string, name: string, workers: number, tables?: string][] = [
+const HEROFLOW_READERS: [id: string, name: string, workers: number, tables?: string, pinned?: boolean][] = [
   ['heroflow1', 'heroflow worker ×1, all five tables', 1],
   ['heroflow1-game', 'heroflow worker ×1 --tables lib_server_game', 1, 'lib_server_game'],
   ['heroflow2', 'heroflow worker ×2 (one group), all five tables', 2],
+  ['heroflow1-core', 'heroflow worker ×1 held to one core, all five tables', 1, undefined, true],
+  ['heroflow2-cores', 'heroflow worker ×2 (one group), a core each, all five tables', 2, undefined, true],
 ];
 const READERS: Reader[] = [
   ['kcat', 'kcat -C (librdkafka), raw read', kcat],
   ['python', 'Python confluent-kafka + PyArrow, 4 record tables', (t) => python(t)],
   ['python-game', 'Python confluent-kafka + PyArrow, lib_server_game', (t) => python(t, 'lib_server_game')],
   // heroflow's readers once per --worker-node.
-  ...HEROFLOW_READERS.flatMap(([id, name, workers, tables]) =>
+  ...HEROFLOW_READERS.flatMap(([id, name, workers, tables, pinned]) =>
     NODES.map(
       ({ bin, version }): Reader => [
         `${id}${nodeSuffix(version)}`,
         `${name} (Node ${version})`,
-        (t) => heroflow(bin, t, workers, tables),
+        (t) => heroflow(bin, t, workers, tables, pinned),
       ],
     ),
   ),
@@ -327,6 +349,12 @@ async function dataset(withHeader: boolean): Promise<void> {
     const one = rate(`heroflow1${nodeSuffix(version)}`);
     const two = rate(`heroflow2${nodeSuffix(version)}`);
     if (one && two) console.log(`2 workers / 1 worker on Node ${version}: ${(two / one).toFixed(2)}×`);
+    const oneCore = rate(`heroflow1-core${nodeSuffix(version)}`);
+    const twoCores = rate(`heroflow2-cores${nodeSuffix(version)}`);
+    if (oneCore && twoCores)
+      console.log(
+        `2 workers on a core each / 1 worker on one core, Node ${version}: ${(twoCores / oneCore).toFixed(2)}×`,
+      );
   }
   const admin = kafka.admin();
   await admin.connect();

@@ -14,8 +14,9 @@
  * this member.
  *
  * Positions: kafkajs is always told `fromBeginning` (so "offset out of range" restarts from the
- * beginning); `latest` for a group without commits is done here by seeking to the end offsets captured
- * when the subscription started, and `onAssign` start positions (batch mode) are plain seeks.
+ * beginning), and every assigned partition is sought here before it is fetched: to its `onAssign` start
+ * position (batch mode), else to the group's commit, else (`latest`, a group without commits) to the end
+ * offsets captured when the subscription started.
  */
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { HeroflowError } from '../../errors.js';
