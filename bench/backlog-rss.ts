@@ -25,7 +25,7 @@ const cli = benchArgs({
   usage: `usage: npm run build && node --import tsx bench/backlog-rss.ts [options]
   --records N      backlog published before the worker starts (default 10000000)
   --partitions N   partitions of the topic (default 4)
-  --broker URL     the broker (default kafka://127.0.0.1:9092)
+  --broker URL     a Kafka broker, kafka://host:port[,host:port] (default kafka://127.0.0.1:9092)
   --keep-topic     leave the topic and group in place afterwards (default: deleted)
   --help           this text`,
   options: {
@@ -38,6 +38,8 @@ const cli = benchArgs({
 const args = cli.values;
 const records = cli.wholeNumber('records');
 const partitions = cli.wholeNumber('partitions');
+// The backlog is a Kafka topic, removed afterwards with Kafka's admin API.
+if (!args.broker.startsWith('kafka://')) cli.fail(`--broker must be a kafka:// URL, got ${args.broker}`);
 const id = `rss${Date.now().toString(36)}`;
 const topic = `hfbench.backlog.${id}`;
 const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-backlog-'));
