@@ -4,15 +4,19 @@ import { existsSync } from 'node:fs';
 
 // V8 takes the young generation's size only at start. Node 24 lets the main thread's grow to 128 MB
 // (Node 20: 32 MB), which a worker fills with kafkajs' short-lived objects: ~95 MB of RSS for no speed
-// (docs/performance.md, "The young generation"). So the process replaces itself once (same pid, same
-// stdio) with the cap, unless the user chose a size (flag or NODE_OPTIONS) or Node has no execve (< 22.15).
+// (docs/performance.md, "Session 11"). So the process replaces itself once (same pid, same stdio) with the
+// cap, unless the user chose a size (flag or NODE_OPTIONS) or Node has no execve (< 22.15).
 const YOUNG_GENERATION = '--max-semi-space-size=8';
 const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) =>
   flag.startsWith('--max-semi-space-size'),
 );
 if (!chosen && typeof process.execve === 'function') {
   const args = [process.execPath, YOUNG_GENERATION, ...process.execArgv, ...process.argv.slice(1)];
-  process.execve(process.execPath, args, process.env);
+  try {
+    process.execve(process.execPath, args, process.env);
+  } catch {
+    // Not replaced (a sandbox that forbids exec): run on as started, with V8's own young generation.
+  }
 }
 
 const entry = new URL('../dist/cli/index.js', import.meta.url);
