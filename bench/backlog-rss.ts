@@ -4,7 +4,7 @@
  * is sampled once a second from /proc; printed at every tenth of the backlog, with the peak. A bounded
  * worker shows a plateau: the same RSS at 20 % as at 100 %.
  *
- *   npm run build && node --import tsx bench/backlog-rss.ts [--records 10000000] [--partitions 4]
+ *   node --import tsx bench/backlog-rss.ts [--records 10000000] [--partitions 4]
  *     [--broker kafka://127.0.0.1:9092] [--keep-topic]
  *
  * The records are the bench's (src/bench: the simulator's own, each with a msg_id); the topic is deleted
@@ -19,10 +19,11 @@ import { simulatorPool } from '../src/bench/records.js';
 import { ResourceSampler } from '../src/bench/resources.js';
 import { startWorker } from '../src/bench/workers.js';
 import { openBroker } from '../src/brokers/registry.js';
+import { buildDist } from './build.js';
 import { benchArgs } from './cli-args.js';
 
 const cli = benchArgs({
-  usage: `usage: npm run build && node --import tsx bench/backlog-rss.ts [options]
+  usage: `usage: node --import tsx bench/backlog-rss.ts [options]
   --records N      backlog published before the worker starts (default 10000000)
   --partitions N   partitions of the topic (default 4)
   --broker URL     a Kafka broker, kafka://host:port[,host:port] (default kafka://127.0.0.1:9092)
@@ -40,6 +41,7 @@ const records = cli.wholeNumber('records');
 const partitions = cli.wholeNumber('partitions');
 // The backlog is a Kafka topic, removed afterwards with Kafka's admin API.
 if (!args.broker.startsWith('kafka://')) cli.fail(`--broker must be a kafka:// URL, got ${args.broker}`);
+buildDist();
 const id = `rss${Date.now().toString(36)}`;
 const topic = `hfbench.backlog.${id}`;
 const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-backlog-'));

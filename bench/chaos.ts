@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { PrivateServer } from '../src/bench/private-server.js';
 import { simulatorPool } from '../src/bench/records.js';
+import { buildDist } from './build.js';
 import {
   CHAOS_BROKERS,
   type ChaosBrokerName,
@@ -67,6 +68,7 @@ try {
 } catch (err) {
   brokers = cli.fail((err as Error).message);
 }
+buildDist();
 
 const SHORT: Record<ChaosBrokerName, string> = {
   kafka: 'k',

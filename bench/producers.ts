@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDist } from './build.js';
 import { benchArgs } from './cli-args.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,7 @@ const sensors = cli.wholeNumber('sensors');
 const sampleRate = cli.wholeNumber('sample-rate');
 const samples = cli.wholeNumber('samples');
 const runs = cli.wholeNumber('runs');
+buildDist();
 const stab = Math.min(10, samples);
 const nominal = (sensors * 1000) / sampleRate;
 

@@ -4,7 +4,7 @@
  * the bots run in a separate process (`heroflow players`), as they would in production, so that they do
  * not share the server's event loop. SERVER_SLEEP is 5 ms, LOBBY_TIMEOUT 1 s.
  *
- *   npm run build && node --import tsx bench/server.ts [--bots 50,200,1000] [--stores memory,redis]
+ *   node --import tsx bench/server.ts [--bots 50,200,1000] [--stores memory,redis]
  */
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
@@ -12,10 +12,11 @@ import { openBroker } from '../src/brokers/index.js';
 import { ensureHeroes, GameServer, openGameStore } from '../src/server/index.js';
 import { generateRoster } from '../src/simulator/index.js';
 import { createSimulatorLogger } from '../src/transport/index.js';
+import { buildDist } from './build.js';
 import { benchArgs } from './cli-args.js';
 
 const cli = benchArgs({
-  usage: `usage: npm run build && node --import tsx bench/server.ts [options]
+  usage: `usage: node --import tsx bench/server.ts [options]
   --bots a,b            bot counts, one run each (default 50,200,1000)
   --stores a,b          game state stores: memory, redis (default memory,redis)
   --player-games N      games played per run by all bots together: N / bots each, at least 1 (default 2000)
@@ -32,6 +33,7 @@ const values = cli.values;
 const BOTS = cli.wholeNumbers('bots');
 const STORES = cli.listOf('stores', ['memory', 'redis']);
 const PLAYER_GAMES = cli.wholeNumber('player-games');
+buildDist();
 
 async function runBots(url: string, count: number, games: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {

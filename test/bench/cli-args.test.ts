@@ -22,9 +22,11 @@ import {
 } from '../../bench/cli-args.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The entry scripts: bench/*.ts but the helper (bench/chaos/ holds modules only). */
+/** Modules the entry scripts share (bench/chaos/ holds modules only). */
+const HELPERS = new Set(['cli-args.ts', 'build.ts']);
+/** The entry scripts: bench/*.ts but the helpers. */
 const SCRIPTS = readdirSync(path.join(ROOT, 'bench'))
-  .filter((f) => f.endsWith('.ts') && f !== 'cli-args.ts')
+  .filter((f) => f.endsWith('.ts') && !HELPERS.has(f))
   .map((f) => f.slice(0, -3))
   .sort();
 
