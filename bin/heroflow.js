@@ -7,11 +7,14 @@ import { existsSync } from 'node:fs';
 // (docs/performance.md, "Session 11"). So the process replaces itself once (same pid, same stdio) with the
 // cap, unless the user chose a size (flag or NODE_OPTIONS) or Node has no execve (< 22.15).
 const YOUNG_GENERATION = '--max-semi-space-size=8';
+// On the same start: kafkajs 2.2.4 schedules a negative delay, which Node 24 turns into 1 ms as Node 20
+// does, but with a TimeoutNegativeWarning on every start (kafkajs issue 1751; README, Requirements).
+const QUIET_KAFKAJS = '--disable-warning=TimeoutNegativeWarning';
 const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) =>
   flag.startsWith('--max-semi-space-size'),
 );
 if (!chosen && typeof process.execve === 'function') {
-  const args = [process.execPath, YOUNG_GENERATION, ...process.execArgv, ...process.argv.slice(1)];
+  const args = [process.execPath, YOUNG_GENERATION, QUIET_KAFKAJS, ...process.execArgv, ...process.argv.slice(1)];
   try {
     process.execve(process.execPath, args, process.env);
   } catch {
