@@ -19,7 +19,7 @@ import { simulatorPool } from '../src/bench/records.js';
 import { ResourceSampler } from '../src/bench/resources.js';
 import { startWorker } from '../src/bench/workers.js';
 import { openBroker } from '../src/brokers/registry.js';
-import { buildDist } from './build.js';
+import { ensureBuilt } from '../test/helpers/cli.js';
 import { benchArgs } from './cli-args.js';
 
 const cli = benchArgs({
@@ -41,7 +41,7 @@ const records = cli.wholeNumber('records');
 const partitions = cli.wholeNumber('partitions');
 // The backlog is a Kafka topic, removed afterwards with Kafka's admin API.
 if (!args.broker.startsWith('kafka://')) cli.fail(`--broker must be a kafka:// URL, got ${args.broker}`);
-buildDist();
+ensureBuilt();
 const id = `rss${Date.now().toString(36)}`;
 const topic = `hfbench.backlog.${id}`;
 const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-backlog-'));

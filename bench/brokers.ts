@@ -44,7 +44,7 @@ import { KafkaBroker } from '../src/brokers/kafka/index.js';
 import { openBroker } from '../src/brokers/registry.js';
 import type { Broker, Message } from '../src/brokers/types.js';
 import { HEADER_MSG_ID } from '../src/brokers/types.js';
-import { buildDist } from './build.js';
+import { ensureBuilt } from '../test/helpers/cli.js';
 import { benchArgs } from './cli-args.js';
 import { simulatorRecords } from './kafka-clients.js';
 
@@ -74,7 +74,7 @@ const phases: string[] = cli.listOf('phases', PHASES);
 const workerNodeArgs = cli.values['worker-node-args'].split(' ').filter(Boolean);
 const workerLog = cli.values['worker-log'];
 const params = cli.values.params;
-buildDist();
+ensureBuilt();
 const IDLE_EXIT_S = 3;
 const BATCH = 1000;
 const NATS_STREAM = 'HFBENCH';

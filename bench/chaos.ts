@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { PrivateServer } from '../src/bench/private-server.js';
 import { simulatorPool } from '../src/bench/records.js';
-import { buildDist } from './build.js';
+import { ensureBuilt } from '../test/helpers/cli.js';
 import {
   CHAOS_BROKERS,
   type ChaosBrokerName,
@@ -68,7 +68,7 @@ try {
 } catch (err) {
   brokers = cli.fail((err as Error).message);
 }
-buildDist();
+ensureBuilt();
 
 const SHORT: Record<ChaosBrokerName, string> = {
   kafka: 'k',

@@ -36,7 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
-import { buildDist } from './build.js';
+import { ensureBuilt } from '../test/helpers/cli.js';
 import { benchArgs } from './cli-args.js';
 
 const READER_IDS = [
@@ -93,7 +93,7 @@ const NODES = cli
 /** The suffix of heroflow's reader ids under this Node: none when there is only one. */
 const nodeSuffix = (version: string) => (NODES.length > 1 ? `@${version.split('.')[0]}` : '');
 const IDLE_EXIT_S = 2;
-buildDist();
+ensureBuilt();
 
 /** What each outside reader needs, checked before anything is published: a missing one stops the bench. */
 function checkPeers(): void {

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDist } from './build.js';
+import { ensureBuilt } from '../test/helpers/cli.js';
 import { benchArgs } from './cli-args.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,7 +42,7 @@ const sensors = cli.wholeNumber('sensors');
 const sampleRate = cli.wholeNumber('sample-rate');
 const samples = cli.wholeNumber('samples');
 const runs = cli.wholeNumber('runs');
-buildDist();
+ensureBuilt();
 const stab = Math.min(10, samples);
 const nominal = (sensors * 1000) / sampleRate;
 

@@ -12,7 +12,7 @@ import { openBroker } from '../src/brokers/index.js';
 import { ensureHeroes, GameServer, openGameStore } from '../src/server/index.js';
 import { generateRoster } from '../src/simulator/index.js';
 import { createSimulatorLogger } from '../src/transport/index.js';
-import { buildDist } from './build.js';
+import { ensureBuilt } from '../test/helpers/cli.js';
 import { benchArgs } from './cli-args.js';
 
 const cli = benchArgs({
@@ -33,7 +33,7 @@ const values = cli.values;
 const BOTS = cli.wholeNumbers('bots');
 const STORES = cli.listOf('stores', ['memory', 'redis']);
 const PLAYER_GAMES = cli.wholeNumber('player-games');
-buildDist();
+ensureBuilt();
 
 async function runBots(url: string, count: number, games: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
