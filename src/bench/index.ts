@@ -1,5 +1,6 @@
 /** `heroflow bench`: OMB-style broker runs with a delivery oracle, and the report they make. */
 export { type BenchHooks, type BenchReport, type BrokerReport, plannedRuns, runBench } from './bench.js';
+export { killOwnChildren } from './children.js';
 export { readReport, replaceSection, updateDocs } from './docs-table.js';
 export { checkDelivery, type OracleVerdict } from './oracle.js';
 export { type OutputFile, readOutputRows } from './output-rows.js';

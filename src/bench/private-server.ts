@@ -18,6 +18,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ownChild } from './children.js';
 import { kafkaCommand } from './private-kafka.js';
 
 export type PrivateKind = 'redis' | 'nats' | 'mosquitto' | 'kafka';
@@ -102,7 +103,7 @@ export class PrivateServer {
 
   async #launch(): Promise<void> {
     const [cmd, ...args] = await command(this.kind, this.port, this.dir);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = ownChild(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     // A missing binary (ENOENT) is an 'error' event, not an exit: without a listener it would end the process.
     let spawnError: Error | undefined;
     child.once('error', (err) => {

@@ -10,6 +10,7 @@ import { PIPELINE_DEFAULTS, SETTINGS } from '../config/index.js';
 import { parsePrometheusText, sumOf } from '../dashboard/prom-text.js';
 import { HeroflowError } from '../errors.js';
 import { WorkerRun } from '../pipeline/index.js';
+import { ownChild } from './children.js';
 
 export interface WorkerSpec {
   brokerUrl: string;
@@ -60,16 +61,18 @@ class ChildWorker implements BenchWorker {
 
   constructor(readonly spec: WorkerSpec) {
     const s = spec;
-    this.#child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'worker',
-        ...['--broker', s.brokerUrl, '--topics', s.topic, '--group', s.group, '--worker-id', s.id],
-        ...['--out', s.outDir, '--from', 'earliest', '--roll-rows', String(s.rollRows)],
-        ...['--roll-age', `${s.rollAgeMs}ms`, '--metrics-port', '0', '--log-level', 'info'],
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+    this.#child = ownChild(
+      spawn(
+        process.execPath,
+        [
+          BIN,
+          'worker',
+          ...['--broker', s.brokerUrl, '--topics', s.topic, '--group', s.group, '--worker-id', s.id],
+          ...['--out', s.outDir, '--from', 'earliest', '--roll-rows', String(s.rollRows)],
+          ...['--roll-age', `${s.rollAgeMs}ms`, '--metrics-port', '0', '--log-level', 'info'],
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      ),
     );
     this.#exit = new Promise((r) =>
       this.#child.once('exit', (code) => {

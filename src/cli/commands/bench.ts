@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import {
   brokerTable,
+  killOwnChildren,
   loadWorkload,
   type RunResult,
   readReport,
@@ -16,6 +17,7 @@ import {
 } from '../../bench/index.js';
 import { brokerKind, redactUrl } from '../../brokers/index.js';
 import { createProgress, type Progress } from '../progress.js';
+import { onStopSignal } from '../signals.js';
 
 /** The plain servers of scripts/services.sh up (docs/services.md), and the in-process broker. */
 const LOCAL_BROKERS = [
@@ -94,6 +96,13 @@ export function registerBench(program: Command): void {
         for (const u of urls) brokerKind(u); // HF_BROKER_URL (exit 2) before anything runs
         const workload = await loadWorkload(o.workload);
         let bar: Progress | undefined;
+        // A bench cut short writes no report; what matters is that its workers and private servers go too.
+        onStopSignal((sig) => {
+          bar?.stop();
+          const n = killOwnChildren();
+          console.error(`\n${sig}: bench stopped, no report written; killed ${n} child process(es)`);
+          process.exit(sig === 'SIGINT' ? 130 : 143);
+        });
         const report = await runBench(urls, workload, {
           onBrokerStart: (url) => console.error(`\n== ${redactUrl(url)}`),
           onRunStart: (_url, spec) => {
