@@ -206,7 +206,7 @@ const encoder = new TextEncoder();
 /**
  * utf8: bytes straight into the value buffer plus Int32 offsets. Most values here are short ASCII (uuids,
  * levels, topic names), for which a char loop beats the native `encodeInto` call; a value equal to the
- * previous one (etl_id, topic, logger name) copies the previous bytes. Anything else goes to `encodeInto`.
+ * previous one (a level, a logger name) copies the previous bytes. Anything else goes to `encodeInto`.
  */
 export class Utf8Column extends Column {
   private offsets = new Int32Array(INITIAL_ROWS + 1);
@@ -295,6 +295,70 @@ export class Utf8Column extends Column {
   }
 }
 
+/**
+ * The bytes and offsets of one utf8 value repeated row after row, laid out once and grown by doubling.
+ * Every constant column of a segment with that value (etl_id in all four tables) reads the same layout,
+ * so the rows of a part cost nothing per row and one copy per segment instead of one per table.
+ */
+export class RepeatedUtf8 {
+  private readonly value: Uint8Array;
+  private offsets = new Int32Array(1);
+  private bytes = new Uint8Array(0);
+  private rows = 0;
+
+  constructor(readonly text: string) {
+    this.value = encoder.encode(text);
+  }
+
+  /** Offsets and bytes for `length` rows: views of the layout (valid while the caller reads them). */
+  layout(length: number): { offsets: Int32Array; bytes: Uint8Array } {
+    if (length > this.rows) this.grow(Math.max(length, this.rows * 2, INITIAL_ROWS));
+    const width = this.value.length;
+    return { offsets: this.offsets.subarray(0, length + 1), bytes: this.bytes.subarray(0, length * width) };
+  }
+
+  byteLength(): number {
+    return this.offsets.byteLength + this.bytes.byteLength;
+  }
+
+  private grow(rows: number): void {
+    const width = this.value.length;
+    // New arrays, not a resize: a part being encoded may still read views of the old ones.
+    const offsets = new Int32Array(rows + 1);
+    for (let i = 1; i <= rows; i++) offsets[i] = i * width;
+    const bytes = new Uint8Array(rows * width);
+    if (width > 0) {
+      bytes.set(this.value);
+      for (let filled = width; filled < bytes.length; filled *= 2) bytes.copyWithin(filled, 0, filled);
+    }
+    this.offsets = offsets;
+    this.bytes = bytes;
+    this.rows = rows;
+  }
+}
+
+/** utf8 where every row holds the same value (RepeatedUtf8): appending a row only counts it. */
+export class ConstantUtf8Column extends Column {
+  constructor(readonly repeated: RepeatedUtf8) {
+    super();
+  }
+  append(): void {
+    this.length++;
+  }
+  appendNull(): never {
+    throw new TypeError(`a constant column ("${this.repeated.text}") has no nulls`);
+  }
+  /** Nothing per row: the layout is the segment's, counted once by its owner. */
+  byteLength(): number {
+    return 0;
+  }
+  finish(type: DataType): Data {
+    const { length } = this;
+    const { offsets, bytes } = this.repeated.layout(length);
+    return makeData({ type, length, nullCount: 0, valueOffsets: offsets, data: bytes } as never);
+  }
+}
+
 /** list<utf8>: list offsets over a child utf8 column. */
 export class Utf8ListColumn extends Column {
   private offsets = new Int32Array(INITIAL_ROWS + 1);
@@ -348,7 +412,13 @@ export class Utf8ListColumn extends Column {
   }
 }
 
-export type AnyColumn = FixedColumn | Int64Column | BoolColumn | Utf8Column | Utf8ListColumn;
+export type AnyColumn =
+  | FixedColumn
+  | Int64Column
+  | BoolColumn
+  | Utf8Column
+  | ConstantUtf8Column
+  | Utf8ListColumn;
 
 export function makeColumn(type: ColumnType): AnyColumn {
   switch (type) {

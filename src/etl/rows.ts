@@ -8,6 +8,8 @@
  * `_is_protocol` false. Headers, empty upstream, are kept as `name=value` strings so they stay readable in
  * list<utf8> without a second column.
  */
+
+import { RepeatedUtf8 } from './columns.js';
 import {
   F_HEADERS,
   F_HEADERS_END,
@@ -35,9 +37,9 @@ import {
 } from './schemas.js';
 import { TableBuilder } from './table-builder.js';
 
-function bufferColumns(t: TableBuilder) {
+function bufferColumns(t: TableBuilder, etlId: RepeatedUtf8, topic: RepeatedUtf8) {
   return {
-    etlId: t.utf8('etl_id'),
+    etlId: t.constant('etl_id', etlId),
     msgId: t.utf8('msg_id'),
     checksum: t.utf8('checksum'),
     headers: t.utf8List('headers'),
@@ -48,14 +50,14 @@ function bufferColumns(t: TableBuilder) {
     valueSize: t.fixed('serialized_value_size'),
     timestamp: t.int64('timestamp'),
     timestampType: t.fixed('timestamp_type'),
-    topic: t.utf8('topic'),
+    topic: t.constant('topic', topic),
     isProtocol: t.bool('_is_protocol'),
   };
 }
 
-function logColumns(t: TableBuilder) {
+function logColumns(t: TableBuilder, etlId: RepeatedUtf8) {
   return {
-    etlId: t.utf8('etl_id'),
+    etlId: t.constant('etl_id', etlId),
     msgId: t.utf8('msg_id'),
     level: t.utf8('level'),
     timestamp: t.int64('timestamp'),
@@ -64,9 +66,9 @@ function logColumns(t: TableBuilder) {
   };
 }
 
-function lobbyColumns(t: TableBuilder) {
+function lobbyColumns(t: TableBuilder, etlId: RepeatedUtf8) {
   return {
-    etlId: t.utf8('etl_id'),
+    etlId: t.constant('etl_id', etlId),
     msgId: t.utf8('msg_id'),
     timestamp: t.int64('timestamp'),
     gameToken: t.utf8('game_token'),
@@ -77,9 +79,9 @@ function lobbyColumns(t: TableBuilder) {
   };
 }
 
-function gameColumns(t: TableBuilder) {
+function gameColumns(t: TableBuilder, etlId: RepeatedUtf8) {
   return {
-    etlId: t.utf8('etl_id'),
+    etlId: t.constant('etl_id', etlId),
     msgId: t.utf8('msg_id'),
     timestamp: t.int64('timestamp'),
     gameToken: t.utf8('game_token'),
@@ -97,10 +99,12 @@ export class SegmentRows {
   readonly log = new TableBuilder(LOG_META);
   readonly lobby = new TableBuilder(LIB_SERVER_LOBBY);
   readonly game = new TableBuilder(LIB_SERVER_GAME);
-  private readonly b = bufferColumns(this.buffer);
-  private readonly l = logColumns(this.log);
-  private readonly lo = lobbyColumns(this.lobby);
-  private readonly g = gameColumns(this.game);
+  /** etl_id and topic are the segment's, in every row: laid out once, shared by the tables. */
+  private readonly repeated: RepeatedUtf8[];
+  private readonly b: ReturnType<typeof bufferColumns>;
+  private readonly l: ReturnType<typeof logColumns>;
+  private readonly lo: ReturnType<typeof lobbyColumns>;
+  private readonly g: ReturnType<typeof gameColumns>;
   private readonly withBuffer: boolean;
   private readonly withLog: boolean;
   private readonly withLobby: boolean;
@@ -108,11 +112,14 @@ export class SegmentRows {
   private count = 0;
 
   /** `topic`: the segment's; `only`: the tables to build (default all); appends to the others are skipped. */
-  constructor(
-    readonly etlId: string,
-    readonly topic: string,
-    only?: ReadonlySet<TableName>,
-  ) {
+  constructor(etlId: string, topic: string, only?: ReadonlySet<TableName>) {
+    const etl = new RepeatedUtf8(etlId);
+    const topicRows = new RepeatedUtf8(topic);
+    this.repeated = [etl, topicRows];
+    this.b = bufferColumns(this.buffer, etl, topicRows);
+    this.l = logColumns(this.log, etl);
+    this.lo = lobbyColumns(this.lobby, etl);
+    this.g = gameColumns(this.game, etl);
     this.withBuffer = only?.has('buffer_meta') ?? true;
     this.withLog = only?.has('log_meta') ?? true;
     this.withLobby = only?.has('lib_server_lobby') ?? true;
@@ -144,18 +151,18 @@ export class SegmentRows {
   }
 
   byteLength(): number {
-    return (
-      this.buffer.byteLength() + this.log.byteLength() + this.lobby.byteLength() + this.game.byteLength()
-    );
+    let n = this.buffer.byteLength() + this.log.byteLength() + this.lobby.byteLength();
+    n += this.game.byteLength();
+    for (const r of this.repeated) n += r.byteLength();
+    return n;
   }
 
   /** Record `i` of the chunk, validated by the generic path (record.ts). */
   append(c: PackedChunk, i: number, v: RecordValues): void {
     this.appendBuffer(c, i);
-    const { etlId } = this;
     if (this.withLog) {
       const l = this.l;
-      l.etlId.append(etlId);
+      l.etlId.append();
       l.msgId.append(v.msgId);
       l.level.append(v.level);
       l.timestamp.append(v.timestamp);
@@ -167,7 +174,7 @@ export class SegmentRows {
       const lo = this.lo;
       const { timestamp, gameToken } = v.lobby;
       for (const hero of v.lobby.heroes) {
-        lo.etlId.append(etlId);
+        lo.etlId.append();
         lo.msgId.append(v.msgId);
         if (timestamp === null) lo.timestamp.appendNull();
         else lo.timestamp.append(timestamp);
@@ -183,7 +190,7 @@ export class SegmentRows {
     if (v.game !== null && this.withGame) {
       const g = this.g;
       const x = v.game;
-      g.etlId.append(etlId);
+      g.etlId.append();
       g.msgId.append(v.msgId);
       g.timestamp.append(x.timestamp);
       g.gameToken.append(x.gameToken);
@@ -200,13 +207,12 @@ export class SegmentRows {
   /** Record `i` of the chunk, read by the fast path: the same rows, copied from the scanner's spans. */
   appendScanned(c: PackedChunk, i: number, s: RecordScanner): void {
     this.appendBuffer(c, i);
-    const { etlId } = this;
     const bytes = c.bytes;
     const id0 = c.meta[i * STRIDE + F_ID] | 0;
     const id1 = c.meta[i * STRIDE + F_ID_END] | 0;
     if (this.withLog) {
       const l = this.l;
-      l.etlId.append(etlId);
+      l.etlId.append();
       l.msgId.appendBytes(bytes, id0, id1);
       l.level.appendBytes(bytes, s.level0, s.level1);
       l.timestamp.append(s.timestamp);
@@ -218,7 +224,7 @@ export class SegmentRows {
       const lo = this.lo;
       const h = s.heroes;
       for (let k = 0; k < h.count; k++) {
-        lo.etlId.append(etlId);
+        lo.etlId.append();
         lo.msgId.appendBytes(bytes, id0, id1);
         if (Number.isNaN(s.taskTime)) lo.timestamp.appendNull();
         else lo.timestamp.append(s.taskTime);
@@ -230,7 +236,7 @@ export class SegmentRows {
       }
     } else if (s.kind === KIND_GAME && this.withGame) {
       const g = this.g;
-      g.etlId.append(etlId);
+      g.etlId.append();
       g.msgId.appendBytes(bytes, id0, id1);
       g.timestamp.append(s.taskTime);
       g.gameToken.appendBytes(bytes, s.game0, s.game1);
@@ -251,7 +257,7 @@ export class SegmentRows {
     const m = c.meta;
     const at = i * STRIDE;
     const bytes = c.bytes;
-    b.etlId.append(this.etlId);
+    b.etlId.append();
     b.msgId.appendBytes(bytes, m[at + F_ID] | 0, m[at + F_ID_END] | 0);
     b.checksum.appendNull();
     b.headers.appendPacked(bytes, m[at + F_HEADERS] | 0, m[at + F_HEADERS_END] | 0);
@@ -266,7 +272,7 @@ export class SegmentRows {
     b.valueSize.append((m[at + F_VALUE_END] | 0) - (m[at + F_VALUE] | 0));
     b.timestamp.append(Math.floor(m[at + F_TIME]));
     b.timestampType.append(0);
-    b.topic.append(this.topic);
+    b.topic.append();
     b.isProtocol.append(false);
   }
 }

@@ -6,9 +6,11 @@ import { makeData, RecordBatch, Struct, Table } from 'apache-arrow';
 import {
   type AnyColumn,
   BoolColumn,
+  ConstantUtf8Column,
   FixedColumn,
   Int64Column,
   makeColumn,
+  type RepeatedUtf8,
   Utf8Column,
   Utf8ListColumn,
 } from './columns.js';
@@ -40,6 +42,15 @@ export class TableBuilder {
   }
   utf8(name: string): Utf8Column {
     return this.get(name, Utf8Column);
+  }
+  /** Makes the utf8 column `name` constant: every row holds `repeated`'s value. Before any row. */
+  constant(name: string, repeated: RepeatedUtf8): ConstantUtf8Column {
+    const i = this.spec.columns.findIndex((c) => c.name === name);
+    if (this.spec.columns[i]?.type !== 'utf8' || this.rows > 0)
+      throw new TypeError(`${this.spec.name}.${name} cannot be made constant`);
+    const column = new ConstantUtf8Column(repeated);
+    this.columns[i] = column;
+    return column;
   }
   utf8List(name: string): Utf8ListColumn {
     return this.get(name, Utf8ListColumn);

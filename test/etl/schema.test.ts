@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RepeatedUtf8 } from '../../src/etl/columns.js';
 import { encodeParquet } from '../../src/etl/parquet.js';
 import {
   BUFFER_META,
@@ -170,5 +171,51 @@ describe('Parquet schema as hyparquet reads it', () => {
     assert.equal(lobby.superhero_id, 65535);
     assert.equal(lobby.superhero_health, BigInt(Number.MAX_SAFE_INTEGER));
     assert.equal(lobby.timestamp, null);
+  });
+
+  it('a constant column (etl_id, topic) reads back its value in every row, across growth, reset and two tables', async () => {
+    const storage = new MemoryStorage();
+    const id = new RepeatedUtf8('run-ü-🦸');
+    const empty = new RepeatedUtf8('');
+    const g = new TableBuilder(LIB_SERVER_GAME);
+    const l = new TableBuilder(LIB_SERVER_LOBBY);
+    g.constant('etl_id', id);
+    l.constant('etl_id', id);
+    assert.throws(() => g.constant('enemy_damage', id), /cannot be made constant/);
+    const fill = (b: TableBuilder, rows: number, tag: string) => {
+      for (let i = 0; i < rows; i++) {
+        for (const c of b.spec.columns) {
+          if (c.name === 'etl_id') (b.columns[b.spec.columns.indexOf(c)] as { append(): void }).append();
+          else if (c.type === 'utf8') b.utf8(c.name).append(`${tag}${i}`);
+          else if (c.type === 'uint16') b.fixed(c.name).append(i);
+          else b.int64(c.name).append(i);
+        }
+      }
+    };
+    // 3 rows, then 1,000 (the layout grows past its first size), then, after a reset, 5 again.
+    for (const [n, rows] of [
+      [1, 3],
+      [2, 1000],
+      [3, 5],
+    ] as const) {
+      fill(g, rows, `g${n}-`);
+      fill(l, 2, `l${n}-`);
+      await storage.write(`g${n}.parquet`, encodeParquet(LIB_SERVER_GAME, g.finish(), 'zstd'));
+      await storage.write(`l${n}.parquet`, encodeParquet(LIB_SERVER_LOBBY, l.finish(), 'zstd'));
+      g.reset();
+      l.reset();
+      const game = await readRows(storage, `g${n}.parquet`);
+      assert.equal(game.length, rows);
+      assert.deepEqual(new Set(game.map((r) => r.etl_id)), new Set(['run-ü-🦸']));
+      assert.equal(game.at(-1)?.msg_id, `g${n}-${rows - 1}`);
+      const lobby = await readRows(storage, `l${n}.parquet`);
+      assert.deepEqual(
+        lobby.map((r) => r.etl_id),
+        ['run-ü-🦸', 'run-ü-🦸'],
+      );
+    }
+    const b = new TableBuilder(BUFFER_META);
+    const topic = b.constant('topic', empty);
+    assert.throws(() => topic.appendNull(), /has no nulls/);
   });
 });
