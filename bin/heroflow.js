@@ -6,15 +6,20 @@ import { existsSync } from 'node:fs';
 // (Node 20: 32 MB), which a worker fills with kafkajs' short-lived objects: ~95 MB of RSS for no speed
 // (docs/performance.md, "Session 11"). So the process replaces itself once (same pid, same stdio) with the
 // cap, unless the user chose a size (flag or NODE_OPTIONS) or Node has no execve (< 22.15).
-const YOUNG_GENERATION = '--max-semi-space-size=8';
+const YOUNG_GENERATION = '--max-semi-space-size=';
 // On the same start: kafkajs 2.2.4 schedules a negative delay, which Node 24 turns into 1 ms as Node 20
 // does, but with a TimeoutNegativeWarning on every start (kafkajs issue 1751; README, Requirements).
 const QUIET_KAFKAJS = '--disable-warning=TimeoutNegativeWarning';
-const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) =>
-  flag.startsWith('--max-semi-space-size'),
-);
-if (!chosen && typeof process.execve === 'function') {
-  const args = [process.execPath, YOUNG_GENERATION, QUIET_KAFKAJS, ...process.execArgv, ...process.argv.slice(1)];
+const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+const missing = [
+  [YOUNG_GENERATION, `${YOUNG_GENERATION}8`],
+  [QUIET_KAFKAJS, QUIET_KAFKAJS],
+]
+  .filter(([prefix]) => !given.some((flag) => flag.startsWith(prefix)))
+  .map(([, flag]) => flag);
+// Once replaced, both are in execArgv: nothing is missing, so it happens once.
+if (missing.length > 0 && typeof process.execve === 'function') {
+  const args = [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)];
   try {
     process.execve(process.execPath, args, process.env);
   } catch {
