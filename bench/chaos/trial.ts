@@ -65,7 +65,7 @@ export interface TrialResult {
   seconds: number;
   notes: string[];
   /**
-   * With a loss: each worker's log lines about its group and its segments (assigned, revoked, lost,
+   * With a loss, a rewrite or an unreadable file: each worker's log lines about its group and its segments (assigned, revoked, lost,
    * dropped, commits refused), the trace a failed run's log needs to say where the records went.
    */
   workerLogs?: string[];
@@ -178,7 +178,8 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
       workers.map((w) => w.stop().catch((err: unknown) => notes.push(`${w.id}: ${(err as Error).message}`))),
     );
     const check = await checkOutput({ outDir, runId: o.id, sentAt: published.sentAt });
-    const workerLogs = check.lost > 0 ? workers.flatMap(groupEvents) : undefined;
+    const pipelineFault = check.lost > 0 || check.rewritten > 0 || check.unreadable.length > 0;
+    const workerLogs = pipelineFault ? workers.flatMap(groupEvents) : undefined;
     const res = sampler.stop();
     return {
       broker: o.broker,

@@ -60,7 +60,19 @@ function options(
  * no record held twice by the broker. Rows of a publish that failed while the broker was down are not
  * counted against anyone: the broker may have stored what it could not confirm.
  */
-function assertClean(r: TrialResult, opts: { storedTwice: boolean }): void {
+function assertClean(r: TrialResult, opts: { storedTwice: boolean }, line: string): void {
+  try {
+    assertCleanTrial(r, opts);
+  } catch (err) {
+    // CI keeps the failing test's error and only a part of the rest: the trial's line (seed, plan,
+    // notes) and the workers' group events go with it.
+    const story = [line, ...(r.workerLogs ?? [])].join('\n');
+    (err as Error).message += `\n${story}`;
+    throw err;
+  }
+}
+
+function assertCleanTrial(r: TrialResult, opts: { storedTwice: boolean }): void {
   const c = r.check;
   assert.ok(r.acked > 0, 'the broker acknowledged records');
   assert.equal(c.lost, 0, `no acknowledged record is missing (e.g. ${c.lostSample.join(', ')})`);
@@ -93,9 +105,10 @@ describe('chaos, short version: kill -9 trials judged by the checker', { timeout
         }),
       );
       if (r.kept) keptDirs.push(r.kept.outDir);
-      t.diagnostic(trialLine(r, i));
+      const line = trialLine(r, i);
+      t.diagnostic(line);
       trials.push(r);
-      assertClean(r, { storedTwice: true });
+      assertClean(r, { storedTwice: true }, line);
     });
   }
 
@@ -116,10 +129,11 @@ describe('chaos, short version: kill -9 trials judged by the checker', { timeout
           server,
         }),
       );
-      t.diagnostic(trialLine(r, i));
+      const line = trialLine(r, i);
+      t.diagnostic(line);
       trials.push(r);
       assert.ok(r.plan.brokerKillAtMs !== undefined, 'the broker was SIGKILLed in this trial');
-      assertClean(r, { storedTwice: false });
+      assertClean(r, { storedTwice: false }, line);
     });
   }
 
