@@ -65,8 +65,9 @@ export interface TrialResult {
   seconds: number;
   notes: string[];
   /**
-   * With a loss, a rewrite or an unreadable file: each worker's log lines about its group and its segments (assigned, revoked, lost,
-   * dropped, commits refused), the trace a failed run's log needs to say where the records went.
+   * With a loss, a rewrite or an unreadable file: each worker's log lines about its group and its
+   * segments (assigned, revoked, lost, dropped, commits refused), the trace a failed run's log needs to
+   * say where the records went.
    */
   workerLogs?: string[];
   /** With keepOutput: the output directory and the publisher's ledger, to run the checker again. */

@@ -37,9 +37,9 @@ import {
 } from './schemas.js';
 import { TableBuilder } from './table-builder.js';
 
-function bufferColumns(t: TableBuilder, etlId: RepeatedUtf8, topic: RepeatedUtf8) {
+function bufferColumns(t: TableBuilder) {
   return {
-    etlId: t.constant('etl_id', etlId),
+    etlId: t.constant('etl_id'),
     msgId: t.utf8('msg_id'),
     checksum: t.utf8('checksum'),
     headers: t.utf8List('headers'),
@@ -50,14 +50,14 @@ function bufferColumns(t: TableBuilder, etlId: RepeatedUtf8, topic: RepeatedUtf8
     valueSize: t.fixed('serialized_value_size'),
     timestamp: t.int64('timestamp'),
     timestampType: t.fixed('timestamp_type'),
-    topic: t.constant('topic', topic),
+    topic: t.constant('topic'),
     isProtocol: t.bool('_is_protocol'),
   };
 }
 
-function logColumns(t: TableBuilder, etlId: RepeatedUtf8) {
+function logColumns(t: TableBuilder) {
   return {
-    etlId: t.constant('etl_id', etlId),
+    etlId: t.constant('etl_id'),
     msgId: t.utf8('msg_id'),
     level: t.utf8('level'),
     timestamp: t.int64('timestamp'),
@@ -66,9 +66,9 @@ function logColumns(t: TableBuilder, etlId: RepeatedUtf8) {
   };
 }
 
-function lobbyColumns(t: TableBuilder, etlId: RepeatedUtf8) {
+function lobbyColumns(t: TableBuilder) {
   return {
-    etlId: t.constant('etl_id', etlId),
+    etlId: t.constant('etl_id'),
     msgId: t.utf8('msg_id'),
     timestamp: t.int64('timestamp'),
     gameToken: t.utf8('game_token'),
@@ -79,9 +79,9 @@ function lobbyColumns(t: TableBuilder, etlId: RepeatedUtf8) {
   };
 }
 
-function gameColumns(t: TableBuilder, etlId: RepeatedUtf8) {
+function gameColumns(t: TableBuilder) {
   return {
-    etlId: t.constant('etl_id', etlId),
+    etlId: t.constant('etl_id'),
     msgId: t.utf8('msg_id'),
     timestamp: t.int64('timestamp'),
     gameToken: t.utf8('game_token'),
@@ -95,10 +95,10 @@ function gameColumns(t: TableBuilder, etlId: RepeatedUtf8) {
 }
 
 export class SegmentRows {
-  readonly buffer = new TableBuilder(BUFFER_META);
-  readonly log = new TableBuilder(LOG_META);
-  readonly lobby = new TableBuilder(LIB_SERVER_LOBBY);
-  readonly game = new TableBuilder(LIB_SERVER_GAME);
+  readonly buffer: TableBuilder;
+  readonly log: TableBuilder;
+  readonly lobby: TableBuilder;
+  readonly game: TableBuilder;
   /** etl_id and topic are the segment's, in every row: laid out once, shared by the tables. */
   private readonly repeated: RepeatedUtf8[];
   private readonly b: ReturnType<typeof bufferColumns>;
@@ -116,10 +116,14 @@ export class SegmentRows {
     const etl = new RepeatedUtf8(etlId);
     const topicRows = new RepeatedUtf8(topic);
     this.repeated = [etl, topicRows];
-    this.b = bufferColumns(this.buffer, etl, topicRows);
-    this.l = logColumns(this.log, etl);
-    this.lo = lobbyColumns(this.lobby, etl);
-    this.g = gameColumns(this.game, etl);
+    this.buffer = new TableBuilder(BUFFER_META, { etl_id: etl, topic: topicRows });
+    this.log = new TableBuilder(LOG_META, { etl_id: etl });
+    this.lobby = new TableBuilder(LIB_SERVER_LOBBY, { etl_id: etl });
+    this.game = new TableBuilder(LIB_SERVER_GAME, { etl_id: etl });
+    this.b = bufferColumns(this.buffer);
+    this.l = logColumns(this.log);
+    this.lo = lobbyColumns(this.lobby);
+    this.g = gameColumns(this.game);
     this.withBuffer = only?.has('buffer_meta') ?? true;
     this.withLog = only?.has('log_meta') ?? true;
     this.withLobby = only?.has('lib_server_lobby') ?? true;

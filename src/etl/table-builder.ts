@@ -19,8 +19,20 @@ import { storageSchema, type TableSpec } from './schemas.js';
 export class TableBuilder {
   readonly columns: AnyColumn[];
 
-  constructor(readonly spec: TableSpec) {
-    this.columns = spec.columns.map((c) => makeColumn(c.type));
+  /**
+   * `constants`: utf8 columns whose every row holds one value (etl_id, a segment's topic), built as
+   * ConstantUtf8Column: appending a row to them only counts it.
+   */
+  constructor(
+    readonly spec: TableSpec,
+    constants: Readonly<Record<string, RepeatedUtf8>> = {},
+  ) {
+    for (const name in constants)
+      if (spec.columns.find((c) => c.name === name)?.type !== 'utf8')
+        throw new TypeError(`${spec.name}.${name} cannot be made constant`);
+    this.columns = spec.columns.map((c) =>
+      c.name in constants ? new ConstantUtf8Column(constants[c.name]) : makeColumn(c.type),
+    );
   }
 
   /** Rows appended so far (every column has the same length between rows). */
@@ -43,14 +55,8 @@ export class TableBuilder {
   utf8(name: string): Utf8Column {
     return this.get(name, Utf8Column);
   }
-  /** Makes the utf8 column `name` constant: every row holds `repeated`'s value. Before any row. */
-  constant(name: string, repeated: RepeatedUtf8): ConstantUtf8Column {
-    const i = this.spec.columns.findIndex((c) => c.name === name);
-    if (this.spec.columns[i]?.type !== 'utf8' || this.rows > 0)
-      throw new TypeError(`${this.spec.name}.${name} cannot be made constant`);
-    const column = new ConstantUtf8Column(repeated);
-    this.columns[i] = column;
-    return column;
+  constant(name: string): ConstantUtf8Column {
+    return this.get(name, ConstantUtf8Column);
   }
   utf8List(name: string): Utf8ListColumn {
     return this.get(name, Utf8ListColumn);

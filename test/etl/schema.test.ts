@@ -177,11 +177,9 @@ describe('Parquet schema as hyparquet reads it', () => {
     const storage = new MemoryStorage();
     const id = new RepeatedUtf8('run-ü-🦸');
     const empty = new RepeatedUtf8('');
-    const g = new TableBuilder(LIB_SERVER_GAME);
-    const l = new TableBuilder(LIB_SERVER_LOBBY);
-    g.constant('etl_id', id);
-    l.constant('etl_id', id);
-    assert.throws(() => g.constant('enemy_damage', id), /cannot be made constant/);
+    const g = new TableBuilder(LIB_SERVER_GAME, { etl_id: id });
+    const l = new TableBuilder(LIB_SERVER_LOBBY, { etl_id: id });
+    assert.throws(() => new TableBuilder(LIB_SERVER_GAME, { enemy_damage: id }), /cannot be made constant/);
     const fill = (b: TableBuilder, rows: number, tag: string) => {
       for (let i = 0; i < rows; i++) {
         for (const c of b.spec.columns) {
@@ -214,8 +212,7 @@ describe('Parquet schema as hyparquet reads it', () => {
         ['run-ü-🦸', 'run-ü-🦸'],
       );
     }
-    const b = new TableBuilder(BUFFER_META);
-    const topic = b.constant('topic', empty);
+    const topic = new TableBuilder(BUFFER_META, { topic: empty }).constant('topic');
     assert.throws(() => topic.appendNull(), /has no nulls/);
   });
 });
