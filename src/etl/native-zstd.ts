@@ -158,8 +158,9 @@ export function zstdParquet(uncompressed: Uint8Array): Uint8Array {
       setI64(m, META_UNCOMPRESSED_SIZE, (i64(m, META_UNCOMPRESSED_SIZE) ?? 0n) + BigInt(headerDelta));
       groupDelta += headerDelta;
       (field(m, META_CODEC) as ThriftField).value = CODEC_ZSTD;
+      // arrow-rs writes 0 there (the field is deprecated): 0 means unset and stays 0.
       const fileOffset = i64(chunk, CHUNK_FILE_OFFSET);
-      if (fileOffset !== undefined)
+      if (fileOffset !== undefined && fileOffset !== 0n)
         setI64(chunk, CHUNK_FILE_OFFSET, fileOffset - oldStart + BigInt(chunkStart));
       dropPageIndexes(chunk);
     }

@@ -34,9 +34,10 @@ function readPart(bytes: Uint8Array): Part {
   return { bytes, ...readFooter(bytes) };
 }
 
+/** Moves the i64 fields `ids` by `by`; a 0 (unset: arrow-rs writes ColumnChunk.file_offset as 0) stays 0. */
 function shiftI64(s: ThriftStruct, ids: Set<number> | number, by: bigint): void {
   for (const f of s)
-    if ((typeof ids === 'number' ? f.id === ids : ids.has(f.id)) && f.type === T.I64)
+    if ((typeof ids === 'number' ? f.id === ids : ids.has(f.id)) && f.type === T.I64 && f.value !== 0n)
       f.value = (f.value as bigint) + by;
 }
 
