@@ -11,7 +11,6 @@
  * segments, from prebuilt Arrow tables on this thread; (c) with `--writer both`, hyparquet-writer on the
  * same rows (SNAPPY: it cannot write ZSTD on Node 20). Then peak RSS. Figures go to docs/parquet.md.
  */
-import { readFileSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Delivery } from '../src/brokers/types.js';
@@ -29,6 +28,7 @@ import { COMPRESSIONS } from '../src/etl/writer-properties.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { delivery, pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
 import { benchArgs } from './cli-args.js';
+import { mainThreadCpuMs, processCpuMs } from './cpu-time.js';
 
 const ETL_THREADS = String(PIPELINE_DEFAULTS.etlThreads);
 const cli = benchArgs({
@@ -81,26 +81,6 @@ function generate(n: number): Delivery[] {
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString('en-US');
 const rssMb = () => (process.resourceUsage().maxRSS / 1024).toFixed(0);
-
-/**
- * CPU ms of this process's main thread (Linux /proc; utime + stime in clock ticks of 10 ms). With the
- * encoder on its own thread, the main thread is the critical path: N / its CPU time is the rate an idle
- * 2-core machine would reach, which the shared machine's wall clock cannot show.
- */
-function mainThreadCpuMs(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-const processCpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 async function fullPath(input: Delivery[]) {
   const storage = new MemoryStorage();

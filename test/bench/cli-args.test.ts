@@ -23,7 +23,7 @@ import {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Modules the entry scripts share (bench/chaos/ holds modules only). */
-const HELPERS = new Set(['cli-args.ts']);
+const HELPERS = new Set(['cli-args.ts', 'cpu-time.ts']);
 /** The entry scripts: bench/*.ts but the helpers. */
 const SCRIPTS = readdirSync(path.join(ROOT, 'bench'))
   .filter((f) => f.endsWith('.ts') && !HELPERS.has(f))
