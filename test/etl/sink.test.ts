@@ -5,6 +5,7 @@ import { isHeroflowError } from '../../src/errors.js';
 import { EtlPool } from '../../src/etl/etl-pool.js';
 import type { PackedChunk } from '../../src/etl/packed.js';
 import { PER_DELIVERY_OVERHEAD } from '../../src/etl/segment.js';
+import { IN_FLIGHT_BYTES } from '../../src/etl/sink.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { attackRecord, deliveries, delivery, envelope, pyDumps, startFrame } from './fixtures.js';
 import { allRows, readRows, recordedSink } from './helpers.js';
@@ -385,7 +386,7 @@ describe('ParquetSink', () => {
     assert.equal(r.sink.stats().segmentsSuperseded, 1);
   });
 
-  it('holds add() while more than 16 MiB of packed records wait for the ETL thread', async () => {
+  it('holds add() while more than IN_FLIGHT_BYTES of packed records wait for the ETL thread', async () => {
     // A pool that posts (and so transfers) each chunk at once, as the real one does, but answers only
     // once the gate opens: a sink that measured a chunk after the transfer would see 0 bytes in flight.
     let open!: () => void;
@@ -401,7 +402,9 @@ describe('ParquetSink', () => {
     const etl = new SlowPool();
     const r = recordedSink({ etl });
     const size = deliveries([attack(0)])[0].value.byteLength;
-    const batch = deliveries(Array.from({ length: Math.ceil((24 << 20) / size) }, (_, i) => attack(i)));
+    const batch = deliveries(
+      Array.from({ length: Math.ceil((IN_FLIGHT_BYTES * 1.5) / size) }, (_, i) => attack(i)),
+    );
     let added = false;
     const adding = r.sink.add(batch).then(() => {
       added = true;
