@@ -162,10 +162,10 @@ pub fn writer_properties(spec: &TableSpec) -> WriterProperties {
             encode_arrow_schema(&arrow_schema(spec)),
         )]));
     for path in TEXT_WITHOUT_STATISTICS {
-        // As parquet-wasm's `setColumnStatisticsEnabled(col: string)` does: the string becomes a
-        // one-part ColumnPath. "headers.list.item" then names no column (the real path has three
-        // parts), so heroflow's headers keep their statistics, and so do these (README.md).
-        b = b.set_column_statistics_enabled(ColumnPath::from(path), EnabledStatistics::None);
+        // The whole path, in parts: "headers.list.item" is three (heroflow reaches the same files by
+        // turning statistics on by top-level name instead, as parquet-wasm takes only one-part paths).
+        let parts: Vec<String> = path.split('.').map(String::from).collect();
+        b = b.set_column_statistics_enabled(ColumnPath::new(parts), EnabledStatistics::None);
     }
     b.build()
 }
