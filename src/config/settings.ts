@@ -339,7 +339,7 @@ export const SETTINGS = {
   idleExit: {
     flag: '--exit-when-idle <duration>',
     env: 'HEROFLOW_EXIT_WHEN_IDLE',
-    help: 'stop after this long with nothing to read: partitions assigned, no rebalance under way, caught up to their ends where the broker can tell (default: run until SIGINT/SIGTERM)',
+    help: 'stop after this long with nothing to read: partitions assigned, no rebalance under way, and where the broker can tell (Kafka), every partition of the topics read and written to its end by the group (default: run until SIGINT/SIGTERM)',
     allowed: 'a duration above zero like 500ms, 10s, 5m',
     schema: duration.pipe(z.number().min(1)),
   },

@@ -343,7 +343,10 @@ export class Worker {
   /** The idle time ran out: stop, unless there is still something to read (then wait another round). */
   private async idleTimeout(ms: number): Promise<void> {
     if (this.stopping) return;
-    const busy = await this.stillReading();
+    const consumed = this.counters.consumed;
+    let busy = await this.stillReading();
+    // A batch that came while the broker was asked: what was asked about is out of date.
+    if (busy === undefined && this.counters.consumed !== consumed) busy = 'records came during the check';
     if (this.stopping) return;
     if (busy !== undefined) {
       this.opts.log?.('debug', 'idle time ran out, but not idle', { reason: busy });
@@ -356,11 +359,17 @@ export class Worker {
 
   /**
    * Why the worker is not idle although no message came for a while: a rebalance under way (the member
-   * holds nothing until it is assigned again), or an assigned partition not read to its end (on brokers
-   * that can tell). Undefined when idle.
+   * holds nothing until it is assigned again), an assigned partition not read to its end, or (on brokers
+   * that can tell) a partition of the group not written to its end. Undefined when idle.
+   *
+   * The last is the group's view: a member that left while it held partitions it had not written (it was
+   * assigned them as it closed, or it dropped them as lost) hands them on with a rebalance that the others
+   * notice only at their next heartbeat. A member that stopped on its own partitions alone could leave
+   * before that, and the group would end with those partitions' tails unwritten (seed 002's CI failure,
+   * docs/kafka.md). So a member read to its ends writes what it holds (its commits are what the others
+   * look for) and stays until every partition of its topics is written.
    */
   private async stillReading(): Promise<string | undefined> {
-    const broker = this.opts.broker;
     const owned = this.sub?.assignment() ?? [];
     if (!this.live && Date.now() - this.created < REBALANCE_WAIT_MS) return 'joining the group';
     // Eager groups (Kafka) take everything back and assign again; cooperative ones (memory) only move
@@ -369,33 +378,68 @@ export class Worker {
     if (revoked !== undefined && owned.length === 0 && Date.now() - revoked < REBALANCE_WAIT_MS) {
       return 'a rebalance is under way';
     }
-    if (!broker.watermarks || owned.length === 0) return undefined;
-    for (const topic of new Set(owned.map((tp) => tp.topic))) {
+    if (!this.opts.broker.watermarks) return undefined;
+    const mine = new Set(owned.map(tpKey));
+    const ownUnread = await this.unwritten(new Set(owned.map((tp) => tp.topic)), mine, true);
+    if (ownUnread !== undefined) return ownUnread;
+    try {
+      await this.serial(() => this.sink.flush());
+    } catch {
+      return 'a write failed'; // the sink's onFailure stops the worker
+    }
+    return this.unwritten(new Set(this.opts.topics), mine, false);
+  }
+
+  /**
+   * The first partition of `topics` short of its end (only this member's with `onlyMine`): read to it by
+   * this member (`mine`), else written to it by the group (its commits, or the offset store in batch
+   * mode). Undefined when there is none.
+   */
+  private async unwritten(
+    topics: Set<string>,
+    mine: Set<string>,
+    onlyMine: boolean,
+  ): Promise<string | undefined> {
+    const broker = this.opts.broker;
+    for (const topic of topics) {
       let ends: PartitionWatermarks[];
-      let committed: Map<number, bigint> | undefined;
+      let written: Map<number, bigint> | undefined;
       try {
-        ends = await broker.watermarks(topic);
-        // Where the group is: a partition assigned a moment ago has no read of this member's yet.
-        committed = await broker.groupOffsets?.(this.opts.group, topic);
+        ends = (await broker.watermarks?.(topic)) ?? [];
+        written = await this.writtenTo(topic, ends);
       } catch (err) {
         // A broker too busy to answer is no proof of having read everything: ask again next round.
         return `cannot tell where ${topic} ends: ${(err as Error).message}`;
       }
       for (const { partition, low, high } of ends) {
-        if (!owned.some((tp) => tp.topic === topic && tp.partition === partition)) continue;
-        const last = this.lastRead.get(topic)?.get(partition);
+        const key = partitionKey(topic, partition);
+        if (onlyMine && !mine.has(key)) continue;
+        const last = mine.has(key) ? this.lastRead.get(topic)?.get(partition) : undefined;
         const read = last === undefined ? undefined : last + 1n;
-        const group = committed?.get(partition);
-        // Neither read nor committed: an earliest member starts at the log's start; a latest one at an end
-        // fixed when it subscribed, which nothing here knows, so it counts as read.
+        // Neither read nor written: an earliest group starts at the log's start; a latest one at an end
+        // fixed when its members subscribed, which nothing here knows, so it counts as done.
         const start = this.opts.from === 'earliest' ? low : undefined;
-        const position = max(max(read, group), start);
+        const position = max(max(read, written?.get(partition)), start);
         if (position !== undefined && position < high) {
-          return `${partitionKey(topic, partition)} has unread records`;
+          return mine.has(key) ? `${key} has unread records` : `${key} is not written by the group yet`;
         }
       }
     }
     return undefined;
+  }
+
+  /** The next offset to write per partition, as the group knows it: its commits, or the offset store's. */
+  private async writtenTo(
+    topic: string,
+    ends: PartitionWatermarks[],
+  ): Promise<Map<number, bigint> | undefined> {
+    if (this.batchOffsets === undefined) return this.opts.broker.groupOffsets?.(this.opts.group, topic);
+    const starts = await this.batchOffsets.startPositions(
+      ends.map(({ partition }) => ({ topic, partition })),
+    );
+    const out = new Map<number, bigint>();
+    for (const { partition, offset } of starts) if (offset !== 'earliest') out.set(partition, offset);
+    return out;
   }
 }
 

@@ -92,7 +92,9 @@ describe('Kafka → Parquet with heroflow worker processes (real Kafka)', { skip
     const out = await outDir();
     const group = `hf-e2e-${randomBytes(4).toString('hex')}`;
     const workers = Array.from({ length: 4 }, () =>
-      heroflow(workerArgs(p, out, group, ['--exit-when-idle', '5s', '--roll-rows', '2000'])),
+      heroflow(
+        workerArgs(p, out, group, ['--exit-when-idle', '5s', '--roll-rows', '2000', '--log-level', 'info']),
+      ),
     );
     const codes = await Promise.all(workers.map((w) => w.exit));
     assert.deepEqual(codes, [0, 0, 0, 0], workers.map((w) => w.stderr).join('\n'));
@@ -102,8 +104,10 @@ describe('Kafka → Parquet with heroflow worker processes (real Kafka)', { skip
     t.diagnostic(`${busy} of 4 workers consumed something`);
     // Exactly once. Two fresh-clone CI runs lost 1,144 here: the last member idled out while its new
     // assignment settled, two partitions' tails unread (docs/kafka.md; test/worker/idle-rebalance).
-    assert.equal(ids.unique, p.total, 'every published record is in the output');
-    assert.equal(ids.rows, p.total, 'and none twice');
+    // On a failure, each member's story (assignments, revokes, idle checks) says which race it was.
+    const logs = workers.map((w, i) => `--- worker ${i + 1}\n${w.stderr}`).join('\n');
+    assert.equal(ids.unique, p.total, `every published record is in the output\n${logs}`);
+    assert.equal(ids.rows, p.total, `and none twice\n${logs}`);
   });
 
   test('batch mode: SIGKILL mid-run, restart: no row lost or duplicated; Redis keys right; the seed reset replays into the same files', async (t) => {

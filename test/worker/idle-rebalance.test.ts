@@ -5,6 +5,9 @@
  * 2026-12-02: the same once more while a new assignment settled (onAssign, then the seeks): the Kafka
  * adapter listed the partitions only after that, so the member looked idle with nothing assigned. Seed
  * 002's 4-worker CI runs lost the last two segment tails this way (1,144 of 24,330).
+ * 2026-12-03: and once more (1,145) with every member's own partitions read: a member assigned partitions
+ * as it closed left them unread, and the last member stopped before it noticed the rebalance that handed
+ * them on. Idle now also means every partition of the group written to its end.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -141,5 +144,52 @@ describe('--exit-when-idle across a rebalance (real Kafka)', {
     assert.ok(late, "the test's rebalance reached a's onAssign (else it proves nothing)");
     const ids = new Set((await allRows(storage, 'buffer_meta')).map((r) => r.msg_id));
     assert.equal(ids.size, 3000, 'every record read and written, the late 1,000 too');
+  });
+
+  it('a member read to its ends stays while another member holds partitions it has not written', {
+    timeout: 120_000,
+  }, async () => {
+    const topic = `idle-group-${randomBytes(4).toString('hex')}`;
+    const group = `g-${topic}`;
+    const broker = await openBroker(SERVICE_URLS.kafka);
+    await broker.ensureTopics([{ topic, partitions: 2 }]);
+    const value = gameRecord();
+    await broker.publish(Array.from({ length: 2000 }, (_, k) => ({ topic, key: String(k), value })));
+    // x holds partitions and never reads them: a member that was assigned them as it closed.
+    const other = await openBroker(SERVICE_URLS.kafka, { clientId: 'zz-holder' });
+    const x = other.subscribe({ topics: [topic], group, consumerId: 'x', from: 'earliest' });
+    await x.ready();
+    const storage = new MemoryStorage();
+    const a = new Worker({
+      broker,
+      storage,
+      topics: [topic],
+      group,
+      consumerId: 'a',
+      from: 'earliest',
+      mode: 'streaming',
+      ...PIPELINE_DEFAULTS,
+      tables: ['buffer_meta'],
+      idleExitMs: 1000,
+      maxBatch: 200,
+    });
+    let stopped = false;
+    const run = a.run().finally(() => {
+      stopped = true;
+    });
+    // The group settles with a partition each; a reads its own, then has 3 idle rounds while x holds on.
+    while (a.stats().consumed === 0 || x.assignment().length !== 1)
+      await new Promise((r) => setTimeout(r, 50));
+    const heldByX = x.assignment();
+    await new Promise((r) => setTimeout(r, 4000));
+    const stoppedWhileHeld = stopped;
+    await x.close(); // x leaves: its partition goes to a
+    await other.close();
+    await run;
+    await broker.close();
+    assert.equal(heldByX.length, 1, 'x held a partition (else the test proves nothing)');
+    assert.equal(stoppedWhileHeld, false, 'a did not stop while x held a partition nobody had written');
+    const ids = new Set((await allRows(storage, 'buffer_meta')).map((r) => r.msg_id));
+    assert.equal(ids.size, 2000, "every record read and written, x's partition too");
   });
 });
