@@ -23,6 +23,7 @@ import {
   GROUP_COMPRESSED_SIZE,
   GROUP_FILE_OFFSET,
   MAGIC,
+  moveOffset,
   readFooter,
 } from './parquet-footer.js';
 import {
@@ -158,10 +159,7 @@ export function zstdParquet(uncompressed: Uint8Array): Uint8Array {
       setI64(m, META_UNCOMPRESSED_SIZE, (i64(m, META_UNCOMPRESSED_SIZE) ?? 0n) + BigInt(headerDelta));
       groupDelta += headerDelta;
       (field(m, META_CODEC) as ThriftField).value = CODEC_ZSTD;
-      // arrow-rs writes 0 there (the field is deprecated): 0 means unset and stays 0.
-      const fileOffset = i64(chunk, CHUNK_FILE_OFFSET);
-      if (fileOffset !== undefined && fileOffset !== 0n)
-        setI64(chunk, CHUNK_FILE_OFFSET, fileOffset - oldStart + BigInt(chunkStart));
+      moveOffset(chunk, CHUNK_FILE_OFFSET, BigInt(chunkStart) - oldStart);
       dropPageIndexes(chunk);
     }
     setI64(g, GROUP_FILE_OFFSET, BigInt(groupStart));

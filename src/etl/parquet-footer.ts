@@ -2,7 +2,7 @@
  * What the footer editors (parquet-merge.ts, native-zstd.ts) share: the field ids of parquet.thrift they
  * touch, and the footer of a whole file read into a generic Thrift tree (thrift-compact.ts).
  */
-import { readStruct, ThriftReader, type ThriftStruct } from './thrift-compact.js';
+import { readStruct, T, ThriftReader, type ThriftStruct } from './thrift-compact.js';
 
 export const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
@@ -22,6 +22,15 @@ const CHUNK_PAGE_INDEX = new Set([4, 5, 6, 7]);
 /** Unnames a column chunk's page indexes (both optional), whose positions no longer hold. */
 export function dropPageIndexes(chunk: ThriftStruct): void {
   for (let i = chunk.length - 1; i >= 0; i--) if (CHUNK_PAGE_INDEX.has(chunk[i].id)) chunk.splice(i, 1);
+}
+
+/**
+ * Moves the i64 field `id` of `s` (an offset into the file) by `by`. A 0 stays 0: it means unset, as in
+ * ColumnChunk.file_offset, a deprecated field that arrow-rs writes as 0.
+ */
+export function moveOffset(s: ThriftStruct, id: number, by: bigint): void {
+  for (const f of s)
+    if (f.id === id && f.type === T.I64 && f.value !== 0n) f.value = (f.value as bigint) + by;
 }
 
 export interface Footer {

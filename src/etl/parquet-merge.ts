@@ -19,12 +19,13 @@ import {
   GROUP_NUM_ROWS,
   GROUP_ORDINAL,
   MAGIC,
+  moveOffset,
   readFooter,
 } from './parquet-footer.js';
 import { field, T, type ThriftList, type ThriftStruct, writeStruct } from './thrift-compact.js';
 
 /** data_page_offset, index_page_offset, dictionary_page_offset, bloom_filter_offset. */
-const META_OFFSETS = new Set([9, 10, 11, 14]);
+const META_OFFSETS = [9, 10, 11, 14];
 
 interface Part extends Footer {
   bytes: Uint8Array;
@@ -34,23 +35,16 @@ function readPart(bytes: Uint8Array): Part {
   return { bytes, ...readFooter(bytes) };
 }
 
-/** Moves the i64 fields `ids` by `by`; a 0 (unset: arrow-rs writes ColumnChunk.file_offset as 0) stays 0. */
-function shiftI64(s: ThriftStruct, ids: Set<number> | number, by: bigint): void {
-  for (const f of s)
-    if ((typeof ids === 'number' ? f.id === ids : ids.has(f.id)) && f.type === T.I64 && f.value !== 0n)
-      f.value = (f.value as bigint) + by;
-}
-
 function moveRowGroup(group: ThriftStruct, by: bigint, ordinal: number): ThriftStruct {
-  shiftI64(group, GROUP_FILE_OFFSET, by);
+  moveOffset(group, GROUP_FILE_OFFSET, by);
   const ord = field(group, GROUP_ORDINAL);
   if (ord) ord.value = ordinal;
   const columns = field(group, GROUP_COLUMNS)?.value as ThriftList | undefined;
   for (const item of columns?.items ?? []) {
     const chunk = item as ThriftStruct;
-    shiftI64(chunk, CHUNK_FILE_OFFSET, by);
+    moveOffset(chunk, CHUNK_FILE_OFFSET, by);
     const meta = field(chunk, CHUNK_META)?.value as ThriftStruct | undefined;
-    if (meta) shiftI64(meta, META_OFFSETS, by);
+    if (meta) for (const id of META_OFFSETS) moveOffset(meta, id, by);
     dropPageIndexes(chunk);
   }
   return group;

@@ -42,7 +42,7 @@ describe('a worker through a Kafka outage (private Kafka)', { skip, timeout: 420
         '--exit-when-idle',
         '30s',
         '--log-level',
-        'warning',
+        'info',
       ]);
       // Mid-run: the worker has joined and written some files by now, not all (~22k records).
       await new Promise((r) => setTimeout(r, 4000));
@@ -50,8 +50,9 @@ describe('a worker through a Kafka outage (private Kafka)', { skip, timeout: 420
       const code = await worker.exit;
       assert.equal(code, 0, worker.stderr);
       const ids = await msgIds(out);
-      assert.equal(ids.unique, p.total, 'every published record is in the output');
-      assert.equal(ids.rows, p.total, 'and none twice');
+      // On a failure the worker's story (connection lost, partitions lost, assigned, idle) says why.
+      assert.equal(ids.unique, p.total, `every published record is in the output\n${worker.stderr}`);
+      assert.equal(ids.rows, p.total, `and none twice\n${worker.stderr}`);
     } finally {
       await kafka.stop();
       await rm(out, { recursive: true, force: true });
