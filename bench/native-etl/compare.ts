@@ -14,14 +14,20 @@
  *    put back (`replaceArrowSchema`). The records are packed (`ChunkPacker`, the main thread's job in a
  *    worker) before timing; a warm-up pass over the first records runs before the timed pass.
  * 3. Rust: target/release/native-etl on the same file (its own getrusage figures).
+ * 3b. Rust addon (in-process), when built (addon/build.sh): the same engine loaded into this process as an
+ *    N-API addon, fed the same values in chunks of 2,048 (one Buffer of values + a Uint32Array of end
+ *    offsets per chunk, built before timing), one `finish()` per segment; timed with this process's CPU
+ *    (all threads and the main thread) and its peak RSS (VmHWM, reset before the run). Its files are
+ *    compared with the binary's: same rows per table, same bytes before the footer.
  * 4. Checks: rows per table equal; sampled rows (first, last, around row-group edges) of every file of
  *    every table equal when read back with hyparquet; the Parquet schema (types, logical types) and the
  *    ARROW:schema of every file equal; the writer layout (row groups, codec, statistics) compared.
  * Prints one table of medians over --runs: records/s on one thread, µs CPU a record, peak RSS, output
- * bytes per table, JS ÷ Rust. Exits 1 when a check fails.
+ * bytes per table, JS ÷ Rust (and JS ÷ addon). Exits 1 when a check fails.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,10 +55,13 @@ const cli = benchArgs({
   --records N   simulator records (default 200000)
   --runs N      timed runs of each engine; medians are printed (default 3)
   --warmup N    records of an untimed JS pass before the timed ones (default 30000; 0: none)
-  --keep DIR    keep the NDJSON file and both engines' Parquet files of the last run in DIR
+  --keep DIR    keep the NDJSON file and the engines' Parquet files of the last run in DIR
                 (default: a temp dir, removed)
   --help        this text
-Needs the Rust binary: run \`cargo build --release\` in bench/native-etl first.`,
+Needs the Rust binary: run \`cargo build --release\` in bench/native-etl first.
+Also runs the Rust engine in-process as an N-API addon ("Rust addon (in-process)") when it is built:
+run bench/native-etl/addon/build.sh first (it writes addon/target/native-etl.node); without it, that
+engine is skipped with a note.`,
   options: {
     records: { type: 'string', default: '200000' },
     runs: { type: 'string', default: '3' },
@@ -74,12 +83,36 @@ if (!existsSync(BINARY)) {
   process.exit(1);
 }
 
+/** The addon's interface (addon/src/lib.rs). */
+interface AddonEngine {
+  /** One chunk: values back to back, `ends[k]` the end of value k; returns the indices it did not read. */
+  push(values: Buffer, ends: Uint32Array): Uint32Array;
+  /** The segment's files, one per table in TABLES order; empty where a table got no rows. */
+  finish(): Buffer[];
+  readonly skipped: number;
+  /** CPU ms of this thread inside push and finish. */
+  readonly insideCpuMs: number;
+}
+interface Addon {
+  Engine: new (etlId: string, topic: string, baseTimestamp: number, partRecords?: number) => AddonEngine;
+}
+
+const ADDON_PATH = path.join(HERE, 'addon', 'target', 'native-etl.node');
+/** The addon alone in a fresh Node process, for its RSS (see that file). */
+const ADDON_ALONE = path.join(HERE, 'addon-alone.mjs');
+/** The addon, or undefined when it is not built (that engine is then skipped, not an error). */
+const addon: Addon | undefined = existsSync(ADDON_PATH)
+  ? (createRequire(import.meta.url)(ADDON_PATH) as Addon)
+  : undefined;
+
 /** Records per Parquet part (one row group): etl-thread.ts CHUNK_ROWS (not exported there). */
 const CHUNK_ROWS = 16_384;
 /** Records per segment: the worker's roll (100,000). */
 const SEGMENT_RECORDS = PIPELINE_DEFAULTS.roll.maxRows;
 /** Deliveries per packed chunk: the worker's default batch. */
 const BATCH = 1000;
+/** Values per chunk handed to the addon: heroflow's ETL chunk (2,048). */
+const ADDON_CHUNK = 2048;
 const ETL_ID = '6f1d2c3b-4a59-4e68-8d7c-0b1a2f3e4d5c';
 const TOPIC = 'lib.server.game';
 const BASE_TIMESTAMP = Date.UTC(2023, 8, 1);
@@ -136,8 +169,42 @@ const chunks: PackedChunk[] = [];
     if (packer.count === BATCH || i === lines.length - 1) chunks.push(packer.take());
   }
 }
+const addonChunks = addon === undefined ? [] : addonInput(lines);
 const inputBytes = lines.reduce((s, l) => s + Buffer.byteLength(l), 0);
 lines.length = 0;
+
+/** One push of the addon; `segmentEnd`: the segment's last chunk, `finish()` follows it. */
+interface AddonChunk {
+  values: Buffer;
+  ends: Uint32Array;
+  segmentEnd: boolean;
+}
+
+/**
+ * The records as the addon takes them, built before timing (a worker would have them packed already):
+ * chunks of up to ADDON_CHUNK values, cut where a segment ends so that a chunk never spans two segments.
+ */
+function addonInput(values: readonly string[]): AddonChunk[] {
+  const out: AddonChunk[] = [];
+  for (let from = 0; from < values.length; ) {
+    const segmentLeft = SEGMENT_RECORDS - (from % SEGMENT_RECORDS);
+    const to = Math.min(from + ADDON_CHUNK, from + segmentLeft, values.length);
+    const parts = values.slice(from, to).map((v) => Buffer.from(v));
+    const ends = new Uint32Array(parts.length);
+    let end = 0;
+    parts.forEach((b, k) => {
+      end += b.length;
+      ends[k] = end;
+    });
+    out.push({
+      values: Buffer.concat(parts),
+      ends,
+      segmentEnd: to - from === segmentLeft || to === values.length,
+    });
+    from = to;
+  }
+  return out;
+}
 
 /** Records the JS fast path does not read (they go to JSON.parse): counted once, untimed. */
 function fastPathMisses(): number {
@@ -158,17 +225,21 @@ interface JsFile {
   bytes: Uint8Array;
 }
 
-interface JsRun {
+/** What both engines that run in this process report. */
+interface InProcessRun {
   wallMs: number;
   cpuMs: number;
   mainCpuMs: number;
+  rows: Record<string, number>;
+  bytes: Record<string, number>;
+  files: JsFile[];
+}
+
+interface JsRun extends InProcessRun {
   buildMs: number;
   encodeMs: number;
   joinMs: number;
   rejected: number;
-  rows: Record<string, number>;
-  bytes: Record<string, number>;
-  files: JsFile[];
 }
 
 function jsEtl(limit: number): JsRun {
@@ -302,6 +373,93 @@ function rustEtl(out: string): RustRun {
   return JSON.parse(r.stdout) as RustRun;
 }
 
+// ---- 3b. the Rust engine in this process (N-API addon) ----
+interface AddonRun extends InProcessRun {
+  insideCpuMs: number;
+  skipped: number;
+  /** RSS when the run started and the peak during it (VmHWM reset at the start where Linux allows), MB. */
+  startRssMb: number;
+  peakRssMb: number;
+  rssReset: boolean;
+}
+
+/** A `kB` line of /proc/self/status, in MB. */
+function procStatusMb(field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+  return m === null ? Number.NaN : Number(m[1]) / 1024;
+}
+
+/** Resets this process's VmHWM to its current RSS (Linux ≥ 4.0: `5` to clear_refs); false where refused. */
+function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function addonEtl(engines: Addon): AddonRun {
+  const rssReset = resetPeakRss();
+  const startRssMb = procStatusMb('VmRSS');
+  const files: JsFile[] = [];
+  const wall0 = performance.now();
+  const main0 = mainThreadCpuMs();
+  const cpu0 = processCpuMs();
+  const engine = new engines.Engine(ETL_ID, TOPIC, BASE_TIMESTAMP, CHUNK_ROWS);
+  let skipped = 0;
+  let segment = 0;
+  for (const c of addonChunks) {
+    skipped += engine.push(c.values, c.ends).length;
+    if (!c.segmentEnd) continue;
+    engine.finish().forEach((bytes, t) => {
+      if (bytes.length > 0) files.push({ table: TABLES[t], segment, bytes });
+    });
+    segment++;
+  }
+  const cpuMs = processCpuMs() - cpu0;
+  const mainCpuMs = mainThreadCpuMs() - main0;
+  const wallMs = performance.now() - wall0;
+  const run: AddonRun = {
+    wallMs,
+    cpuMs,
+    mainCpuMs,
+    insideCpuMs: engine.insideCpuMs,
+    skipped,
+    startRssMb,
+    peakRssMb: procStatusMb('VmHWM'),
+    rssReset,
+    rows: Object.fromEntries(TABLES.map((t) => [t, 0])),
+    bytes: Object.fromEntries(TABLES.map((t) => [t, 0])),
+    files,
+  };
+  // Counted after the clock stopped: rows from each footer.
+  for (const f of files) {
+    run.rows[f.table] += Number(parquetMetadata(arrayBuffer(f.bytes)).num_rows);
+    run.bytes[f.table] += f.bytes.byteLength;
+  }
+  return run;
+}
+
+interface AloneRun {
+  records: number;
+  skipped: number;
+  bytes: number;
+  wallMs: number;
+  cpuMs: number;
+  insideCpuMs: number;
+  startRssKb: number;
+  peakRssKb: number;
+}
+
+/** addon-alone.mjs on the NDJSON file: the addon in a Node process that holds nothing else. */
+function addonAlone(): AloneRun {
+  const args = [ADDON_PATH, ndjson, ETL_ID, TOPIC, BASE_TIMESTAMP, SEGMENT_RECORDS, CHUNK_ROWS, ADDON_CHUNK];
+  const r = spawnSync(process.execPath, [ADDON_ALONE, ...args.map(String)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`addon-alone.mjs exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as AloneRun;
+}
+
 // ---- 4. checks ----
 const failures: string[] = [];
 const notes: string[] = [];
@@ -405,6 +563,39 @@ async function compareFiles(js: JsRun, rustDir: string): Promise<number> {
   return sampled;
 }
 
+/** The byte length of a Parquet file before its footer (footer length: the 4 bytes before `PAR1`). */
+function beforeFooter(b: Uint8Array): number {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return b.byteLength - 8 - view.getUint32(b.byteLength - 8, true);
+}
+
+/**
+ * The addon's files against the binary's: the same set, the same rows, the same bytes before the footer
+ * (the same engine: the footers should match too; counted apart). Returns files whole-identical.
+ */
+function compareAddonFiles(run: AddonRun, rustDir: string, binaryFiles: number): number {
+  let identical = 0;
+  if (run.files.length !== binaryFiles)
+    failures.push(`files: ${binaryFiles} from the binary, ${run.files.length} from the addon`);
+  for (const f of run.files) {
+    const name = `${f.table}-${String(f.segment).padStart(3, '0')}.parquet`;
+    const rustPath = path.join(rustDir, name);
+    if (!existsSync(rustPath)) {
+      failures.push(`${name}: the addon wrote it, the binary did not`);
+      continue;
+    }
+    const bin = readFileSync(rustPath);
+    const rowsA = Number(parquetMetadata(arrayBuffer(f.bytes)).num_rows);
+    const rowsB = Number(parquetMetadata(arrayBuffer(bin)).num_rows);
+    if (rowsA !== rowsB) failures.push(`${name}: ${rowsB} rows from the binary, ${rowsA} from the addon`);
+    const cut = beforeFooter(bin);
+    if (beforeFooter(f.bytes) !== cut || Buffer.compare(bin.subarray(0, cut), f.bytes.subarray(0, cut)) !== 0)
+      failures.push(`${name}: the addon's bytes before the footer differ from the binary's`);
+    else if (Buffer.compare(bin, f.bytes) === 0) identical++;
+  }
+  return identical;
+}
+
 // ---- runs ----
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number, digits = 0) =>
@@ -421,12 +612,22 @@ if (WARMUP > 0) jsEtl(Math.min(WARMUP, N));
 
 const jsRuns: JsRun[] = [];
 const rustRuns: RustRun[] = [];
+const addonRuns: AddonRun[] = [];
+/** Peak RSS of this process up to the end of each JS run, MB (VmHWM; the whole life without the addon). */
+let jsPeakRssMb = 0;
 const rustDir = path.join(dir, 'rust');
+if (addon === undefined)
+  console.log(
+    `Rust addon (in-process): skipped: ${path.relative(process.cwd(), ADDON_PATH)} is not built (run bench/native-etl/addon/build.sh)`,
+  );
 for (let run = 1; run <= RUNS; run++) {
   const js = jsEtl(N);
+  // Read now: the addon's run resets VmHWM (and with it getrusage's maxRSS) to measure its own peak.
+  jsPeakRssMb = Math.max(jsPeakRssMb, procStatusMb('VmHWM'));
   const rust = rustEtl(rustDir);
   jsRuns.push(js);
   rustRuns.push(rust);
+  if (addon !== undefined) addonRuns.push(addonEtl(addon));
   console.log(
     `run ${run}: JS ${fmt(N / (js.wallMs / 1000))} rec/s, ${fmt((js.cpuMs * 1000) / N, 2)} µs CPU/rec ` +
       `(main thread ${fmt((js.mainCpuMs * 1000) / N, 2)}; wall split: scan+build ${fmt(js.wallMs - js.buildMs - js.encodeMs - js.joinMs)} ms, ` +
@@ -436,6 +637,14 @@ for (let run = 1; run <= RUNS; run++) {
       `encode+ZSTD ${fmt(rust.encode_cpu_ms)} ms incl. footers ${fmt(rust.footer_cpu_ms)}, file write ${fmt(rust.write_cpu_ms)} ms), ` +
       `RSS ${fmt(rust.peak_rss_kb / 1024, 1)} MB`,
   );
+  const a = addonRuns[addonRuns.length - 1];
+  if (a !== undefined && addonRuns.length === run)
+    console.log(
+      `run ${run}: Rust addon ${fmt(N / (a.wallMs / 1000))} rec/s, ${fmt((a.cpuMs * 1000) / N, 2)} µs CPU/rec ` +
+        `(main thread ${fmt((a.mainCpuMs * 1000) / N, 2)}; inside push/finish ${fmt((a.insideCpuMs * 1000) / N, 2)}), ` +
+        `RSS ${fmt(a.startRssMb, 1)} MB at start, peak ${fmt(a.peakRssMb, 1)} MB` +
+        (a.rssReset ? '' : ' (VmHWM could not be reset: the peak is the whole process life)'),
+    );
 }
 
 const js = jsRuns[jsRuns.length - 1];
@@ -444,6 +653,15 @@ if (KEEP !== undefined) {
   mkdirSync(path.join(dir, 'js'), { recursive: true });
   for (const f of js.files)
     writeFileSync(path.join(dir, 'js', `${f.table}-${String(f.segment).padStart(3, '0')}.parquet`), f.bytes);
+  const lastAddon = addonRuns[addonRuns.length - 1];
+  if (lastAddon !== undefined) {
+    mkdirSync(path.join(dir, 'addon'), { recursive: true });
+    for (const f of lastAddon.files)
+      writeFileSync(
+        path.join(dir, 'addon', `${f.table}-${String(f.segment).padStart(3, '0')}.parquet`),
+        f.bytes,
+      );
+  }
 }
 
 // Row counts: every table, every run (the engines are deterministic on one file).
@@ -458,6 +676,18 @@ if (js.rejected > 0) notes.push(`JS rejected ${js.rejected} records (dead letter
 if (rust.files !== js.files.length)
   failures.push(`files: ${js.files.length} from JS, ${rust.files} from Rust`);
 const sampled = await compareFiles(js, rustDir);
+const addonRun = addonRuns[addonRuns.length - 1];
+const alone = addonRun === undefined ? undefined : addonAlone();
+if (alone !== undefined) {
+  const binaryBytes = TABLES.reduce((sum, t) => sum + rust.bytes[t], 0);
+  if (alone.records !== N || alone.skipped !== rust.skipped || alone.bytes !== binaryBytes)
+    failures.push(
+      `addon alone: ${alone.records} records, ${alone.skipped} skipped, ${alone.bytes} bytes; the binary: ${rust.records}, ${rust.skipped}, ${binaryBytes}`,
+    );
+}
+const addonIdentical = addonRun === undefined ? 0 : compareAddonFiles(addonRun, rustDir, rust.files);
+if (addonRun !== undefined && addonRun.skipped !== rust.skipped)
+  failures.push(`skipped: ${rust.skipped} by the binary, ${addonRun.skipped} by the addon`);
 
 // ---- the table ----
 const jsRate = median(jsRuns.map((r) => N / (r.wallMs / 1000)));
@@ -465,7 +695,7 @@ const rustRate = median(rustRuns.map((r) => r.records / (r.wall_ms / 1000)));
 const jsUs = median(jsRuns.map((r) => (r.cpuMs * 1000) / N));
 const rustUs = median(rustRuns.map((r) => r.us_cpu_per_record));
 const rustRss = median(rustRuns.map((r) => r.peak_rss_kb / 1024));
-const jsRss = process.resourceUsage().maxRSS / 1024;
+const jsRss = jsPeakRssMb;
 const kb = (n: number) => `${fmt(n / 1024)} KiB`;
 const header = ['engine', 'records/s (1 thread)', 'µs CPU/record', 'peak RSS', ...TABLES];
 const table = [
@@ -491,13 +721,52 @@ const table = [
     ...TABLES.map((t) => fmt(js.bytes[t] / rust.bytes[t], 3)),
   ],
 ];
+if (addonRun !== undefined) {
+  const addonRate = median(addonRuns.map((r) => N / (r.wallMs / 1000)));
+  const addonUs = median(addonRuns.map((r) => (r.cpuMs * 1000) / N));
+  const addonRss = median(addonRuns.map((r) => r.peakRssMb));
+  table.push(
+    [
+      'Rust addon (in-process)',
+      fmt(addonRate),
+      fmt(addonUs, 2),
+      `${fmt((alone?.peakRssKb ?? Number.NaN) / 1024, 1)} MB alone, ${fmt(addonRss)} MB here†`,
+      ...TABLES.map((t) => kb(addonRun.bytes[t])),
+    ],
+    [
+      'JS ÷ addon',
+      fmt(jsRate / addonRate, 2),
+      fmt(jsUs / addonUs, 2),
+      '',
+      ...TABLES.map((t) => fmt(js.bytes[t] / addonRun.bytes[t], 3)),
+    ],
+  );
+}
 console.log(`\nmedians of ${RUNS} run(s), ${fmt(N)} records:`);
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const row of table) console.log(`| ${row.join(' | ')} |`);
 console.log(
-  '* the JS process also holds the generated records and their packed copy: its RSS is not the engine’s alone',
+  `* the JS process also holds the generated records and their packed copy${addonRun === undefined ? '' : " (and the addon's input chunks)"}: its RSS is not the engine’s alone`,
 );
+if (addonRun !== undefined && alone !== undefined) {
+  const start = median(addonRuns.map((r) => r.startRssMb));
+  console.log(
+    `† alone: peak RSS (VmHWM) of a fresh Node process running only the addon over the file (addon-alone.mjs, one run: ` +
+      `${fmt(alone.startRssKb / 1024, 1)} MB before the first push, ${fmt((alone.cpuMs * 1000) / N, 2)} µs CPU/record ` +
+      `with reading and splitting the file, ${fmt((alone.insideCpuMs * 1000) / N, 2)} inside the addon, ${fmt(N / (alone.wallMs / 1000))} rec/s)`,
+  );
+  console.log(
+    `  here: peak RSS of this Node process during the addon run (VmHWM${addonRun.rssReset ? ' reset at its start' : ', not resettable here: the whole process life'}; median RSS at the start ${fmt(start)} MB, held mostly by the generated records and the JS engine's heap)`,
+  );
+  console.log(
+    `addon CPU inside push/finish (median): ${fmt(median(addonRuns.map((r) => (r.insideCpuMs * 1000) / N)), 2)} µs/record; ` +
+      `the rest of the main thread's ${fmt(median(addonRuns.map((r) => (r.mainCpuMs * 1000) / N)), 2)} µs is the N-API calls, argument and result conversion and the loop (main-thread CPU counts in 10 ms ticks)`,
+  );
+  console.log(
+    `addon files: ${addonRun.files.length}, ${addonIdentical} byte-identical to the binary's, the rest checked identical before the footer`,
+  );
+}
 console.log(`rows: ${TABLES.map((t) => `${t} ${fmt(rust.rows[t])}`).join(', ')}`);
 console.log(`checked: ${js.files.length} files, ${sampled} sampled rows, schemas and ARROW:schema of each`);
 for (const n of notes) console.log(`note: ${n}`);

@@ -7,24 +7,18 @@
 //!              [--base-timestamp MS] [--json]
 //!
 //! Per line i (0-based, over the whole file), the broker side of the record is synthetic and fixed:
-//! msg_id = a UUID-shaped id hashed from i (`msg_id` below; bench/native-etl/compare.ts makes the same),
-//! one header `heroflow-msg-id=<msg_id>`, no key, offset i, partition 0, timestamp base + i ms.
-//! See README.md beside this file for what is simplified.
-
-mod scan;
-mod tables;
-mod timestamps;
+//! msg_id = a UUID-shaped id hashed from i (`msg_id` in engine.rs; bench/native-etl/compare.ts makes the
+//! same), one header `heroflow-msg-id=<msg_id>`, no key, offset i, partition 0, timestamp base + i ms.
+//! See README.md beside this file for what is simplified. The engine itself is the library (lib.rs,
+//! engine.rs); this file reads the input, rolls segments and writes their files.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use arrow_schema::SchemaRef;
-use parquet::arrow::arrow_writer::ArrowWriter;
-
-use scan::{RecordScanner, KIND_GAME, KIND_LOBBY};
-use tables::*;
+use heroflow_native_etl::engine::{thread_cpu_ms, Config, Engine, Outcome};
+use heroflow_native_etl::tables::TABLES;
 
 const USAGE: &str = "usage: native-etl INPUT.ndjson OUT_DIR [options]
   --etl-id ID            etl_id of every row (default 00000000-0000-4000-8000-000000000000)
@@ -104,38 +98,6 @@ fn parse_args() -> Args {
     a
 }
 
-fn fmix32(mut h: u32) -> u32 {
-    h ^= h >> 16;
-    h = h.wrapping_mul(0x85eb_ca6b);
-    h ^= h >> 13;
-    h = h.wrapping_mul(0xc2b2_ae35);
-    h ^= h >> 16;
-    h
-}
-
-/// The synthetic msg_id of line `i`: 128 hashed bits as a version-4-shaped UUID (compare.ts `msgId`).
-fn msg_id(i: u64, out: &mut [u8; 36]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut nibbles = [0u8; 32];
-    for k in 0..4u32 {
-        let w = fmix32((i as u32).wrapping_mul(4).wrapping_add(k).wrapping_add(0x9e37_79b9));
-        for n in 0..8 {
-            nibbles[(k * 8 + n) as usize] = ((w >> (28 - 4 * n)) & 15) as u8;
-        }
-    }
-    nibbles[12] = 4;
-    nibbles[16] = 8 | (nibbles[16] & 3);
-    let mut o = 0;
-    for (idx, nib) in nibbles.iter().enumerate() {
-        if idx == 8 || idx == 12 || idx == 16 || idx == 20 {
-            out[o] = b'-';
-            o += 1;
-        }
-        out[o] = HEX[*nib as usize];
-        o += 1;
-    }
-}
-
 fn rusage() -> libc::rusage {
     // SAFETY: getrusage fills the struct it is given.
     unsafe {
@@ -158,42 +120,21 @@ fn cpu_ms(r: &libc::rusage) -> f64 {
     tv(r.ru_utime) + tv(r.ru_stime)
 }
 
-/// CPU time of this thread, ms (the process has one thread).
-fn thread_cpu_ms() -> f64 {
-    // SAFETY: clock_gettime fills the struct it is given.
-    unsafe {
-        let mut t: libc::timespec = std::mem::zeroed();
-        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t);
-        t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 / 1e6
-    }
-}
-
-const HEADER_PREFIX: &[u8] = b"heroflow-msg-id=";
-
+/// The binary's side of the engine: segments rolled on line count, their files written to OUT_DIR, totals.
 struct Etl {
-    args: Args,
-    schemas: [SchemaRef; 4],
-    scanner: RecordScanner,
-    b: BufferCols,
-    l: LogCols,
-    lo: LobbyCols,
-    g: GameCols,
-    /// Records appended to the builders since the last part (etl-thread.ts: `seg.rows.records`).
-    part_records: usize,
+    engine: Engine,
+    out_dir: PathBuf,
+    segment_records: usize,
+    json: bool,
     /// Lines of the open segment (appended or skipped).
     segment_lines: usize,
     segment: usize,
-    writers: [Option<ArrowWriter<Vec<u8>>>; 4],
     // Totals.
     records: u64,
     skipped: u64,
     oversized: u64,
-    rows: [u64; 4],
     bytes: [u64; 4],
     files: Vec<PathBuf>,
-    build_finish_cpu: f64,
-    encode_cpu: f64,
-    footer_cpu: f64,
     write_cpu: f64,
 }
 
@@ -201,136 +142,31 @@ impl Etl {
     fn record(&mut self, line: &[u8], i: u64) {
         self.records += 1;
         self.segment_lines += 1;
-        if line.len() > i16::MAX as usize {
-            // heroflow dead-letters a value whose size does not fit serialized_value_size (int16).
-            self.oversized += 1;
-            self.skipped += 1;
-        } else if self.scanner.scan(line).is_ok() {
-            self.append(line, i);
-        } else {
-            self.skipped += 1;
+        match self.engine.record(line, i) {
+            Outcome::Appended => {}
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Oversized => {
+                self.oversized += 1;
+                self.skipped += 1;
+            }
         }
-        if self.part_records >= self.args.part_records {
-            self.ship();
-        }
-        if self.segment_lines == self.args.segment_records {
+        if self.segment_lines == self.segment_records {
             self.finish_segment();
-        }
-    }
-
-    fn append(&mut self, v: &[u8], i: u64) {
-        let mut id_bytes = [0u8; 36];
-        msg_id(i, &mut id_bytes);
-        let id = ascii(&id_bytes);
-        self.part_records += 1;
-
-        let b = &mut self.b;
-        b.rows += 1;
-        b.msg_id.append_value(id);
-        let mut header = [0u8; 52];
-        header[..16].copy_from_slice(HEADER_PREFIX);
-        header[16..].copy_from_slice(&id_bytes);
-        b.headers.values().append_value(ascii(&header));
-        b.headers.append(true);
-        b.key.append_value("");
-        b.offset.append_value(i);
-        b.partition.append_value(0);
-        b.key_size.append_value(-1);
-        b.value_size.append_value(v.len() as i16);
-        b.timestamp.append_value(self.args.base_timestamp + i as i64);
-        b.timestamp_type.append_value(0);
-        b.is_protocol.append_value(false);
-
-        let s = &self.scanner.s;
-        let span = |(a, z): (usize, usize)| ascii(&v[a..z]);
-        let l = &mut self.l;
-        l.rows += 1;
-        l.msg_id.append_value(id);
-        l.level.append_value(span(s.level));
-        l.timestamp.append_value(s.timestamp);
-        l.name.append_value(span(s.name));
-        l.log_message.append_value(span(s.message));
-
-        if s.kind == KIND_LOBBY {
-            let lo = &mut self.lo;
-            let game = span(s.game);
-            for h in &s.heroes {
-                lo.rows += 1;
-                lo.msg_id.append_value(id);
-                lo.timestamp.append_option(s.task_time);
-                lo.game_token.append_value(game);
-                lo.user_token.append_value(span(h.token));
-                lo.hero_id.append_value(h.id);
-                lo.attack.append_value(h.attack);
-                lo.health.append_value(h.health);
-            }
-        } else if s.kind == KIND_GAME {
-            let g = &mut self.g;
-            g.rows += 1;
-            g.msg_id.append_value(id);
-            g.timestamp.append_option(s.task_time);
-            g.game_token.append_value(span(s.game));
-            g.user_token.append_value(span(s.user));
-            g.action.append_value(span(s.action));
-            match s.enemy {
-                Some(e) => g.enemy_token.append_value(span(e)),
-                None => g.enemy_token.append_null(),
-            }
-            g.damage.append_value(s.damage);
-            g.prior.append_value(s.prior);
-            g.post.append_value(s.post);
-        }
-    }
-
-    /// The rows built so far into one row group per table (a heroflow "part"); the builders start again.
-    fn ship(&mut self) {
-        self.part_records = 0;
-        for t in 0..4 {
-            let n = match t {
-                0 => self.b.rows,
-                1 => self.l.rows,
-                2 => self.lo.rows,
-                _ => self.g.rows,
-            };
-            if n == 0 {
-                continue;
-            }
-            let c0 = thread_cpu_ms();
-            let schema = &self.schemas[t];
-            let etl_id = self.args.etl_id.as_str();
-            let batch = match t {
-                0 => self.b.finish(schema, etl_id, &self.args.topic),
-                1 => self.l.finish(schema, etl_id),
-                2 => self.lo.finish(schema, etl_id),
-                _ => self.g.finish(schema, etl_id),
-            };
-            let c1 = thread_cpu_ms();
-            let w = self.writers[t].get_or_insert_with(|| writer(TABLES[t], schema.clone()));
-            w.write(&batch).expect("parquet write");
-            w.flush().expect("parquet flush");
-            let c2 = thread_cpu_ms();
-            self.rows[t] += n as u64;
-            self.build_finish_cpu += c1 - c0;
-            self.encode_cpu += c2 - c1;
         }
     }
 
     /// Ends the open segment: its last part, then one file per table (footer, then the file written).
     fn finish_segment(&mut self) {
-        self.ship();
-        for t in 0..4 {
-            let Some(w) = self.writers[t].take() else { continue };
+        let (out_dir, segment) = (&self.out_dir, self.segment);
+        let (bytes, files, write_cpu) = (&mut self.bytes, &mut self.files, &mut self.write_cpu);
+        self.engine.finish_segment(|t, file| {
             let c0 = thread_cpu_ms();
-            let bytes = w.into_inner().expect("parquet close");
-            let c1 = thread_cpu_ms();
-            let path = self.args.out_dir.join(format!("{}-{:03}.parquet", TABLES[t].name, self.segment));
-            std::fs::write(&path, &bytes).expect("write output file");
-            let c2 = thread_cpu_ms();
-            self.bytes[t] += bytes.len() as u64;
-            self.files.push(path);
-            self.footer_cpu += c1 - c0;
-            self.write_cpu += c2 - c1;
-        }
+            let path = out_dir.join(format!("{}-{:03}.parquet", TABLES[t].name, segment));
+            std::fs::write(&path, &file).expect("write output file");
+            *write_cpu += thread_cpu_ms() - c0;
+            bytes[t] += file.len() as u64;
+            files.push(path);
+        });
         self.segment += 1;
         self.segment_lines = 0;
     }
@@ -345,29 +181,23 @@ fn main() {
         eprintln!("native-etl: cannot open {}: {e}", args.input.display());
         std::process::exit(1);
     });
-    let cap = args.part_records;
-    let schemas = TABLES.map(storage_schema);
     let mut etl = Etl {
-        args,
-        schemas,
-        scanner: RecordScanner::new(),
-        b: BufferCols::new(cap),
-        l: LogCols::new(cap),
-        lo: LobbyCols::new(cap),
-        g: GameCols::new(cap),
-        part_records: 0,
+        engine: Engine::new(Config {
+            etl_id: args.etl_id,
+            topic: args.topic,
+            part_records: args.part_records,
+            base_timestamp: args.base_timestamp,
+        }),
+        out_dir: args.out_dir,
+        segment_records: args.segment_records,
+        json: args.json,
         segment_lines: 0,
         segment: 0,
-        writers: [None, None, None, None],
         records: 0,
         skipped: 0,
         oversized: 0,
-        rows: [0; 4],
         bytes: [0; 4],
         files: Vec::new(),
-        build_finish_cpu: 0.0,
-        encode_cpu: 0.0,
-        footer_cpu: 0.0,
         write_cpu: 0.0,
     };
 
@@ -407,7 +237,7 @@ fn main() {
         buf.copy_within(start..filled, 0);
         filled -= start;
     }
-    if etl.segment_lines > 0 || etl.part_records > 0 {
+    if etl.segment_lines > 0 || etl.engine.pending_records() > 0 {
         etl.finish_segment();
     }
     let wall_ms = wall0.elapsed().as_secs_f64() * 1e3;
@@ -415,12 +245,12 @@ fn main() {
     let cpu = cpu_ms(&ru1) - cpu_ms(&ru0);
     let maxrss_kb = ru1.ru_maxrss;
     let peak_rss_kb = vm_hwm_kb().unwrap_or(maxrss_kb as u64);
-    let encode = etl.encode_cpu + etl.footer_cpu;
+    let encode = etl.engine.encode_cpu + etl.engine.footer_cpu;
     let scan_build = cpu - read_cpu - encode - etl.write_cpu;
     let records = etl.records;
     let us = |ms: f64| if records == 0 { 0.0 } else { ms * 1e3 / records as f64 };
 
-    if etl.args.json {
+    if etl.json {
         let names = TABLES.map(|t| t.name);
         let obj = |v: &[u64; 4]| {
             names.iter().zip(v).map(|(n, x)| format!("\"{n}\":{x}")).collect::<Vec<_>>().join(",")
@@ -434,19 +264,19 @@ fn main() {
             etl.oversized,
             etl.segment,
             etl.files.len(),
-            obj(&etl.rows),
+            obj(&etl.engine.rows),
             obj(&etl.bytes),
             us(cpu),
-            etl.build_finish_cpu,
-            etl.footer_cpu,
+            etl.engine.build_finish_cpu,
+            etl.engine.footer_cpu,
             etl.write_cpu,
         );
         return;
     }
     println!("records: {records} ({} skipped by the fast path: not in any table; {} of them over 32,767 bytes)", etl.skipped, etl.oversized);
-    println!("segments: {} ({} files in {})", etl.segment, etl.files.len(), etl.args.out_dir.display());
+    println!("segments: {} ({} files in {})", etl.segment, etl.files.len(), etl.out_dir.display());
     for t in 0..4 {
-        println!("  {:<17} {:>9} rows {:>12} bytes", TABLES[t].name, etl.rows[t], etl.bytes[t]);
+        println!("  {:<17} {:>9} rows {:>12} bytes", TABLES[t].name, etl.engine.rows[t], etl.bytes[t]);
     }
     println!("wall: {wall_ms:.1} ms ({:.0} records/s)", records as f64 / (wall_ms / 1e3));
     println!("CPU (user+sys, getrusage): {cpu:.1} ms = {:.2} µs per record", us(cpu));
@@ -455,9 +285,9 @@ fn main() {
 Parquet encode+ZSTD {encode:.1} ms ({:.2} µs/rec; footers {:.1} ms) | file write {:.1} ms",
         us(read_cpu),
         us(scan_build),
-        etl.build_finish_cpu,
+        etl.engine.build_finish_cpu,
         us(encode),
-        etl.footer_cpu,
+        etl.engine.footer_cpu,
         etl.write_cpu,
     );
     println!(
@@ -465,17 +295,4 @@ Parquet encode+ZSTD {encode:.1} ms ({:.2} µs/rec; footers {:.1} ms) | file writ
         peak_rss_kb as f64 / 1024.0,
         maxrss_kb as f64 / 1024.0
     );
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn msg_id_shape() {
-        let mut a = [0u8; 36];
-        super::msg_id(0, &mut a);
-        let s = std::str::from_utf8(&a).unwrap();
-        assert_eq!(s.len(), 36);
-        assert_eq!(&s[14..15], "4");
-        assert_eq!(s.matches('-').count(), 4);
-    }
 }
