@@ -12,11 +12,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { openBroker } from '../../src/brokers/index.js';
+import { type Broker, openBroker } from '../../src/brokers/index.js';
 import { PIPELINE_DEFAULTS } from '../../src/config/index.js';
 import { MemoryOffsetStore } from '../../src/state/memory-store.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
-import { Worker } from '../../src/worker/index.js';
+import { Worker, type WorkerOptions } from '../../src/worker/index.js';
 import { attackFrame, envelope, pyDumps } from '../etl/fixtures.js';
 import { allRows } from '../helpers/parquet.js';
 import { SERVICE_URLS, skipUnlessService } from '../helpers/services.js';
@@ -47,6 +47,33 @@ function gameRecord(): Buffer {
   );
 }
 
+/**
+ * A member of `g-<topic>` writing buffer_meta from the topic's start, with an idle time shorter than a
+ * Kafka rebalance (a member learns of one at its next heartbeat, every second).
+ */
+function member(
+  broker: Broker,
+  storage: MemoryStorage,
+  topic: string,
+  consumerId: string,
+  more: Partial<WorkerOptions> = {},
+): Worker {
+  return new Worker({
+    broker,
+    storage,
+    topics: [topic],
+    group: `g-${topic}`,
+    consumerId,
+    from: 'earliest',
+    mode: 'streaming',
+    ...PIPELINE_DEFAULTS,
+    tables: ['buffer_meta'],
+    idleExitMs: 1000,
+    maxBatch: 200,
+    ...more,
+  });
+}
+
 describe('--exit-when-idle across a rebalance (real Kafka)', {
   skip: await skipUnlessService('kafka'),
 }, () => {
@@ -61,25 +88,10 @@ describe('--exit-when-idle across a rebalance (real Kafka)', {
       await broker.publish(Array.from({ length: 5000 }, (_, k) => ({ topic, key: String(i + k), value })));
     }
     const storage = new MemoryStorage();
-    const member = (id: string) =>
-      new Worker({
-        broker,
-        storage,
-        topics: [topic],
-        group: `g-${topic}`,
-        consumerId: id,
-        from: 'earliest',
-        mode: 'streaming',
-        ...PIPELINE_DEFAULTS,
-        tables: ['buffer_meta'],
-        // Shorter than a Kafka rebalance (a member learns of it at its next heartbeat, every 3 s).
-        idleExitMs: 1000,
-        maxBatch: 200,
-      });
-    const a = member('a');
+    const a = member(broker, storage, topic, 'a');
     const runA = a.run();
     while (a.stats().consumed < 2000) await new Promise((r) => setTimeout(r, 20));
-    const b = member('b');
+    const b = member(broker, storage, topic, 'b');
     await Promise.all([runA, b.run()]);
     await broker.close();
     // At least once: a record may be read twice around the rebalance, but none may be left unread.
@@ -101,20 +113,11 @@ describe('--exit-when-idle across a rebalance (real Kafka)', {
     const store = new SlowOnce(`memory://settle-${topic}`);
     const storage = new MemoryStorage();
     let late: Promise<void> | undefined;
-    const a = new Worker({
-      broker,
-      storage,
-      topics: [topic],
-      group,
-      consumerId: 'a',
-      from: 'earliest',
+    const a = member(broker, storage, topic, 'a', {
       mode: 'batch',
       offsetStore: store,
-      ...PIPELINE_DEFAULTS,
       roll: { ...PIPELINE_DEFAULTS.roll, maxRows: 1000 },
-      tables: ['buffer_meta'],
       idleExitMs: 3000,
-      maxBatch: 200,
       log: (_level, msg, fields) => {
         // The rebalance x's join starts: records arrive that nobody reads (x never pulls) before a's
         // slow onAssign is through. Only an assignment that gives a the partition counts.
@@ -129,8 +132,8 @@ describe('--exit-when-idle across a rebalance (real Kafka)', {
     while (a.stats().committed < 2000) await new Promise((r) => setTimeout(r, 20));
     store.slowNext = 8000; // longer than a's idle time
     // kafkajs' round-robin assignor deals partitions in the order of member ids, which begin with the
-    // client id: x's ("zz-…") sorts after a's ("heroflow-…"), so a keeps the only partition. Were x given
-    // it, a would hold nothing in a settled group, and rightly idle out before x leaves.
+    // client id: x's ("zz-…") sorts after a's ("heroflow-…"), so a keeps the only partition and its slow
+    // onAssign is the one this test is about.
     const other = await openBroker(SERVICE_URLS.kafka, { clientId: 'zz-joiner' });
     const x = other.subscribe({ topics: [topic], group, consumerId: 'x', from: 'earliest' });
     await x.ready();
@@ -160,19 +163,7 @@ describe('--exit-when-idle across a rebalance (real Kafka)', {
     const x = other.subscribe({ topics: [topic], group, consumerId: 'x', from: 'earliest' });
     await x.ready();
     const storage = new MemoryStorage();
-    const a = new Worker({
-      broker,
-      storage,
-      topics: [topic],
-      group,
-      consumerId: 'a',
-      from: 'earliest',
-      mode: 'streaming',
-      ...PIPELINE_DEFAULTS,
-      tables: ['buffer_meta'],
-      idleExitMs: 1000,
-      maxBatch: 200,
-    });
+    const a = member(broker, storage, topic, 'a');
     let stopped = false;
     const run = a.run().finally(() => {
       stopped = true;
