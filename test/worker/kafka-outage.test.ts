@@ -2,7 +2,8 @@
  * A worker whose Kafka goes away for 20 s (a private single-node Kafka, SIGKILLed and started again on
  * the same data) keeps running and writes every record exactly once. Before the fix it failed its
  * commit with ECONNREFUSED after kafkajs' retries, took that for a failed write and exited 1 with half
- * the records written (11,000 of 22,244).
+ * the records written (11,000 of 22,244). And for 75 s, longer than a member that holds nothing waits
+ * for a rebalance: it stopped idle with records unwritten until idle meant the group's partitions written.
  */
 import assert from 'node:assert/strict';
 import { access, mkdtemp, rm } from 'node:fs/promises';
