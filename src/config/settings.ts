@@ -336,6 +336,14 @@ export const SETTINGS = {
     schema: oneOf(['zstd', 'snappy', 'gzip', 'lz4', 'brotli', 'none'] as const),
     default: 'zstd' as const,
   },
+  etlEngine: {
+    flag: '--etl-engine <engine>',
+    env: 'HEROFLOW_ETL_ENGINE',
+    help: 'what reads the records into tables: native (the Rust engine built at install, ~1/3 of the CPU a record), js, or auto (native where it is built and the codec is zstd, else js)',
+    allowed: 'one of auto, native, js',
+    schema: oneOf(['auto', 'native', 'js'] as const),
+    default: 'auto' as const,
+  },
   idleExit: {
     flag: '--exit-when-idle <duration>',
     env: 'HEROFLOW_EXIT_WHEN_IDLE',

@@ -16,6 +16,7 @@
  * outstanding and later request rejects with the cause.
  */
 import { Worker } from 'node:worker_threads';
+import type { EtlEngine } from './native-engine.js';
 import type { PackedChunk } from './packed.js';
 import type { TableName } from './schemas.js';
 import type { Compression } from './writer-properties.js';
@@ -25,6 +26,8 @@ export interface SegmentOpen {
   etlId: string;
   tables: TableName[];
   compression: Compression;
+  /** Which ETL engine reads the segment's records (native-engine.ts); default auto. */
+  engine?: EtlEngine;
 }
 
 /** etl_meta's row, written by the thread with the segment's files. */

@@ -1,11 +1,13 @@
 /**
  * The ETL thread (etl-pool.ts starts it): packed records in, Parquet files out.
  *
- * Per open segment: the column builders (rows.ts) and, per table, the rows built so far as Parquet parts.
- * Each record is read by the fast path (scan-record.ts) or, when it does not fit it, by the generic path
- * (record.ts), which also names the rejections; every CHUNK_ROWS records each table's builder is encoded
- * into a Parquet part (one row group, compressed) and the builders start again in the same buffers. A
- * finish joins each table's parts into one file without decoding them (parquet-merge.ts).
+ * Per open segment: the native engine (native-engine.ts) where it runs, the column builders (rows.ts) and,
+ * per table, the rows built so far as Parquet parts. With the native engine, a chunk goes to it whole and
+ * the records it hands back go the JS way; without it, every record does. The JS way reads a record by the
+ * fast path (scan-record.ts) or, when it does not fit it, by the generic path (record.ts), which also names
+ * the rejections; every CHUNK_ROWS records each table's builder is encoded into a Parquet part (one row
+ * group, compressed) and the builders start again in the same buffers. A finish joins each table's parts
+ * (the engine's file first) into one file without decoding them (parquet-merge.ts).
  *
  * Why parts and not the rows until the roll: an open segment then holds compressed pages, ~20 B a record,
  * where Arrow IPC of the same rows took ~700 B; the encoder's wasm memory is bounded by one part, not one
@@ -18,6 +20,7 @@
 import { parentPort } from 'node:worker_threads';
 import { replaceArrowSchema } from './arrow-schema-footer.js';
 import type { EncodedFile, EtlReply, EtlRequest, SegmentFinish, SegmentOpen } from './etl-pool.js';
+import { NATIVE_TABLES, type NativeSegment, nativeAddon, usesNative } from './native-engine.js';
 import type { PackedChunk } from './packed.js';
 import { encodeParquet, footerSchema, writeTable } from './parquet.js';
 import { mergeParquet } from './parquet-merge.js';
@@ -34,6 +37,9 @@ import { transformRecord } from './transform.js';
 const CHUNK_ROWS = 16_384;
 
 class ThreadSegment {
+  /** The native engine's segment, where it runs; it reads the records and hands back those it does not. */
+  readonly native: NativeSegment | undefined;
+  /** The JS builders: every record without the native engine, else the records it handed back. */
   readonly rows: SegmentRows;
   /** Per table, its rows so far as Parquet parts of CHUNK_ROWS records, and the time spent encoding. */
   private readonly parts = new Map<TableName, { rows: number; parts: Uint8Array[]; encodeMs: number }>();
@@ -41,6 +47,9 @@ class ThreadSegment {
 
   constructor(readonly o: SegmentOpen) {
     this.rows = new SegmentRows(o.etlId, o.topic, new Set(o.tables));
+    const addon = usesNative(o.engine ?? 'auto', o.compression) ? nativeAddon() : undefined;
+    if (addon !== undefined && typeof addon !== 'string')
+      this.native = new addon.Engine(o.etlId, o.topic, o.tables, CHUNK_ROWS);
   }
 
   /** The rows built so far into a Parquet part per table; the builders start again in the same buffers. */
@@ -63,19 +72,25 @@ class ThreadSegment {
   finish(f: SegmentFinish): EncodedFile[] {
     if (this.failure !== undefined) throw this.failure;
     this.ship();
+    const native = this.native;
+    const nativeFiles = native?.finish();
     const out: EncodedFile[] = [];
     for (const [spec] of this.rows.tables()) {
-      const table = this.parts.get(spec.name);
-      if (table === undefined) continue;
+      const table = this.parts.get(spec.name) ?? { rows: 0, parts: [], encodeMs: 0 };
+      const k = (NATIVE_TABLES as readonly string[]).indexOf(spec.name);
+      const nativeFile = nativeFiles?.[k];
+      // A copy: the engine's Buffer is external memory, which postMessage cannot transfer.
+      const parts = nativeFile?.byteLength ? [new Uint8Array(nativeFile), ...table.parts] : table.parts;
+      if (parts.length === 0) continue;
       const started = performance.now();
-      const bytes = mergeParquet(table.parts);
+      const bytes = mergeParquet(parts);
       this.parts.delete(spec.name);
       const schema = footerSchema(spec);
       out.push({
         table: spec.name,
-        rows: table.rows,
+        rows: table.rows + (nativeFile?.byteLength ? native!.rows[k] : 0),
         bytes: schema === undefined ? bytes : replaceArrowSchema(bytes, schema),
-        encodeMs: table.encodeMs + performance.now() - started,
+        encodeMs: table.encodeMs + (native?.encodeMs[k] ?? 0) + performance.now() - started,
       });
     }
     // A segment of malformed messages only wrote nothing: no ETL run to describe.
@@ -104,11 +119,24 @@ const port = parentPort!;
 function chunk(seg: ThreadSegment, c: PackedChunk): EtlReply & { kind: 'chunk' } {
   const rejects: [number, string][] = [];
   let firstTime = Number.NaN;
-  for (let i = 0; i < c.count; i++) {
+  let firstIndex = Number.POSITIVE_INFINITY;
+  const theJsWay = (i: number) => {
     const outcome = transformRecord(seg.rows, c, i, scanner);
     if (typeof outcome === 'string') rejects.push([i, outcome]);
-    else if (Number.isNaN(firstTime)) firstTime = outcome;
+    else if (i < firstIndex) {
+      firstIndex = i;
+      firstTime = outcome;
+    }
     if (seg.rows.records >= CHUNK_ROWS) seg.ship();
+  };
+  if (seg.native === undefined) for (let i = 0; i < c.count; i++) theJsWay(i);
+  else {
+    const handedBack = seg.native.push(c.meta, c.bytes, c.count);
+    if (seg.native.firstIndex >= 0) {
+      firstIndex = seg.native.firstIndex;
+      firstTime = seg.native.firstTime;
+    }
+    for (const i of handedBack) theJsWay(i);
   }
   return { req: 0, kind: 'chunk', rejects, firstTime };
 }

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { type Delivery, partitionKey } from '../brokers/types.js';
 import type { EncodedFile, EtlPool } from './etl-pool.js';
 import { type SegmentStart, segmentPath } from './naming.js';
+import type { EtlEngine } from './native-engine.js';
 import { ChunkPacker } from './packed.js';
 import { messageId } from './record.js';
 import type { TableName } from './schemas.js';
@@ -49,6 +50,7 @@ export interface SegmentConfig {
   etl: EtlPool;
   tables: readonly TableName[];
   compression: Compression;
+  engine: EtlEngine;
   /** etl_meta.service and etl_meta.mode. */
   service: string;
   mode: string;
@@ -159,6 +161,7 @@ export class Segment {
       etlId: this.etlId,
       tables: [...cfg.tables],
       compression: cfg.compression,
+      engine: cfg.engine,
     });
     // The thread answers a segment's chunks in order, so the first time seen is the first record's.
     const answered = cfg.etl.chunk(this.#threadId, chunk).then(

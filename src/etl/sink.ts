@@ -36,6 +36,7 @@ import { type Delivery, partitionKey, type TopicPartition } from '../brokers/typ
 import { HeroflowError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { EtlPool } from './etl-pool.js';
+import type { EtlEngine } from './native-engine.js';
 import type { Compression } from './parquet.js';
 import { checkDelivery, describeRejection, keySizeOf } from './record.js';
 import { TABLES, type TableName } from './schemas.js';
@@ -82,6 +83,8 @@ export interface ParquetSinkOptions {
   /** Threads of the sink's own ETL pool (default 1); ignored when `etl` is passed in. */
   etlThreads?: number;
   compression: Compression;
+  /** Which ETL engine reads the records (native-engine.ts); default auto. */
+  etlEngine?: EtlEngine;
   /** The tables to write (default: all five); rows of the others are not even built. */
   tables?: readonly TableName[];
   /** After a segment's files are durable; the worker commits these deliveries here. */
@@ -179,6 +182,7 @@ export class ParquetSink {
       etl: this.etl,
       tables: [...(opts.tables ?? TABLES.map((t) => t.name))],
       compression: opts.compression,
+      engine: opts.etlEngine ?? 'auto',
       service: opts.service,
       mode: opts.mode,
     };

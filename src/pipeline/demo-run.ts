@@ -6,7 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { type Broker, openBroker, UPSTREAM_PARTITIONS, type WireFormat } from '../brokers/index.js';
-import type { Compression, RollPolicy } from '../etl/index.js';
+import { type Compression, checkEtlEngine, type EtlEngine, type RollPolicy } from '../etl/index.js';
 import { registerFileTimings, registerPublishMetrics, registerWorkerMetrics } from '../metrics/index.js';
 import {
   loadRoster,
@@ -44,6 +44,8 @@ export interface DemoOptions {
   /** Shared by all the workers. */
   memoryBudgetBytes: number;
   compression: Compression;
+  /** Which ETL engine reads the records (etl/native-engine.ts); default auto. */
+  etlEngine?: EtlEngine;
   log: LogFn;
   /** Fail when consumption makes no progress for this long (default 60 s). */
   stallMs?: number;
@@ -84,6 +86,7 @@ export class DemoRun {
   }
 
   static async open(opts: DemoOptions): Promise<DemoRun> {
+    checkEtlEngine(opts.etlEngine ?? 'auto', opts.compression);
     const roster = await loadRoster(opts.heroes);
     const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     try {
@@ -188,6 +191,7 @@ export class DemoRun {
           roll: o.roll,
           memoryBudgetBytes: Math.floor(o.memoryBudgetBytes / o.workers),
           compression: o.compression,
+          etlEngine: o.etlEngine,
           onFileWritten: (f) => this.#fileWritten?.(f),
           log: o.log,
         }),

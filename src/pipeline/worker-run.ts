@@ -10,7 +10,13 @@
  */
 import type { Registry } from 'prom-client';
 import { type Broker, openBroker, type WireFormat } from '../brokers/index.js';
-import type { Compression, RollPolicy, TableName } from '../etl/index.js';
+import {
+  type Compression,
+  checkEtlEngine,
+  type EtlEngine,
+  type RollPolicy,
+  type TableName,
+} from '../etl/index.js';
 import {
   type LagProbe,
   registerFileTimings,
@@ -53,6 +59,8 @@ export interface WorkerRunOptions {
   /** ETL threads of the sink (ParquetSinkOptions.etlThreads). */
   etlThreads?: number;
   compression: Compression;
+  /** Which ETL engine reads the records (etl/native-engine.ts); default auto. */
+  etlEngine?: EtlEngine;
   tables: readonly TableName[];
   idleExitMs?: number;
   /** How messages look on the broker (BrokerOptions.wire); default `heroflow`. */
@@ -91,6 +99,7 @@ export class WorkerRun {
 
   /** Opens the broker, the output and the offset store; closes what opened if a later one fails. */
   static async open(opts: WorkerRunOptions): Promise<WorkerRun> {
+    checkEtlEngine(opts.etlEngine ?? 'auto', opts.compression);
     const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     let storage: Storage | undefined;
     try {
@@ -210,6 +219,7 @@ export class WorkerRun {
       memoryBudgetBytes: o.memoryBudgetBytes,
       etlThreads: o.etlThreads,
       compression: o.compression,
+      etlEngine: o.etlEngine,
       tables: o.tables,
       idleExitMs: o.idleExitMs,
       onFileWritten: (f) => this.#fileWritten?.(f),

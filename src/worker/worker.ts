@@ -22,6 +22,7 @@ import { HeroflowError, isHeroflowError } from '../errors.js';
 import {
   type Compression,
   type DeliveryRun,
+  type EtlEngine,
   ParquetSink,
   type SinkStats,
   type TableName,
@@ -54,6 +55,8 @@ export interface WorkerOptions {
   /** ETL threads of the sink (ParquetSinkOptions.etlThreads). */
   etlThreads?: number;
   compression: Compression;
+  /** Which ETL engine reads the records (etl/native-engine.ts); default auto. */
+  etlEngine?: EtlEngine;
   /** The tables to write (default: all five). */
   tables?: readonly TableName[];
   maxBatch?: number;
@@ -124,6 +127,7 @@ export class Worker {
       memoryBudgetBytes: opts.memoryBudgetBytes,
       etlThreads: opts.etlThreads,
       compression: opts.compression,
+      etlEngine: opts.etlEngine,
       tables: opts.tables,
       log,
       onDurable: (run) => this.acknowledge(run),

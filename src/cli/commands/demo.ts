@@ -28,6 +28,7 @@ const SETTING_NAMES = [
   'rollAge',
   'memoryBudget',
   'compression',
+  'etlEngine',
   'metricsPort',
   'metricsHost',
 ] as const;
@@ -69,6 +70,7 @@ export function registerDemo(program: Command): void {
       roll: { maxRows: s.rollRows, maxBytes: s.rollBytes, maxAgeMs: s.rollAge },
       memoryBudgetBytes: s.memoryBudget,
       compression: s.compression,
+      etlEngine: s.etlEngine,
       log: createCliLog(s.logLevel === 'debug' ? 'debug' : 'warning', 'heroflow.demo'),
       onGames: (done, total, games) => {
         gamesBar ??= createProgress('games', total, 'player-games');

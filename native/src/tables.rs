@@ -156,7 +156,7 @@ pub fn writer_properties(spec: &TableSpec) -> WriterProperties {
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_offset_index_disabled(true)
         .set_max_row_group_row_count(None)
-        .set_created_by("heroflow native-etl bench (parquet-rs 59.3.0)".to_string())
+        .set_created_by("heroflow native ETL (parquet-rs 59.3.0)".to_string())
         .set_key_value_metadata(Some(vec![KeyValue::new(
             "ARROW:schema".to_string(),
             encode_arrow_schema(&arrow_schema(spec)),

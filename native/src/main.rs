@@ -17,7 +17,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use heroflow_native_etl::engine::{thread_cpu_ms, Config, Engine, Outcome};
+use heroflow_native_etl::engine::{thread_cpu_ms, Config, Engine, Meta, Outcome};
 use heroflow_native_etl::tables::TABLES;
 
 const USAGE: &str = "usage: native-etl INPUT.ndjson OUT_DIR [options]
@@ -120,9 +120,54 @@ fn cpu_ms(r: &libc::rusage) -> f64 {
     tv(r.ru_utime) + tv(r.ru_stime)
 }
 
+fn fmix32(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h
+}
+
+/// The synthetic msg_id of line `i`: 128 hashed bits as a version-4-shaped UUID (compare.ts `msgId`).
+pub fn msg_id(i: u64, out: &mut [u8; 36]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut nibbles = [0u8; 32];
+    for k in 0..4u32 {
+        let w = fmix32((i as u32).wrapping_mul(4).wrapping_add(k).wrapping_add(0x9e37_79b9));
+        for n in 0..8 {
+            nibbles[(k * 8 + n) as usize] = ((w >> (28 - 4 * n)) & 15) as u8;
+        }
+    }
+    nibbles[12] = 4;
+    nibbles[16] = 8 | (nibbles[16] & 3);
+    let mut o = 0;
+    for (idx, nib) in nibbles.iter().enumerate() {
+        if idx == 8 || idx == 12 || idx == 16 || idx == 20 {
+            out[o] = b'-';
+            o += 1;
+        }
+        out[o] = HEX[*nib as usize];
+        o += 1;
+    }
+}
+
+/// The broker side of line `i`, made up as compare.ts makes it for heroflow's JS ETL: a msg-id header, no
+/// key, offset `i` on partition 0, broker time `base + i`.
+fn synthetic_record(i: u64, base_timestamp: i64, f: impl FnOnce(&Meta)) {
+    let mut id = [0u8; 36];
+    msg_id(i, &mut id);
+    let mut headers = [0u8; 4 + 16 + 36];
+    headers[..4].copy_from_slice(&52u32.to_le_bytes());
+    headers[4..20].copy_from_slice(b"heroflow-msg-id=");
+    headers[20..].copy_from_slice(&id);
+    f(&Meta { msg_id: &id, key: None, headers: &headers, offset: Some(i), partition: 0, timestamp: base_timestamp + i as i64 });
+}
+
 /// The binary's side of the engine: segments rolled on line count, their files written to OUT_DIR, totals.
 struct Etl {
     engine: Engine,
+    base_timestamp: i64,
     out_dir: PathBuf,
     segment_records: usize,
     json: bool,
@@ -142,7 +187,10 @@ impl Etl {
     fn record(&mut self, line: &[u8], i: u64) {
         self.records += 1;
         self.segment_lines += 1;
-        match self.engine.record(line, i) {
+        let mut outcome = Outcome::Skipped;
+        let engine = &mut self.engine;
+        synthetic_record(i, self.base_timestamp, |meta| outcome = engine.record(line, meta));
+        match outcome {
             Outcome::Appended => {}
             Outcome::Skipped => self.skipped += 1,
             Outcome::Oversized => {
@@ -186,8 +234,9 @@ fn main() {
             etl_id: args.etl_id,
             topic: args.topic,
             part_records: args.part_records,
-            base_timestamp: args.base_timestamp,
+            tables: [true; 4],
         }),
+        base_timestamp: args.base_timestamp,
         out_dir: args.out_dir,
         segment_records: args.segment_records,
         json: args.json,
