@@ -1,6 +1,6 @@
 /**
- * heroflow's JS ETL against a purpose-built native (Rust) one, same records, same job, one thread each:
- * what would a native engine cost per record? (A measurement, not a product: see README.md beside this.)
+ * heroflow's JS ETL against its native (Rust) engine (native/), same records, same job, one thread each:
+ * what does each cost per record? (native/README.md describes the engine.)
  *
  *   node --import tsx bench/native-etl/compare.ts [--records 200000] [--runs 3] [--warmup 30000] [--keep DIR]
  *
@@ -13,11 +13,10 @@
  *    it), and at each 100,000-record segment end the parts joined (`mergeParquet`) and the seconds schema
  *    put back (`replaceArrowSchema`). The records are packed (`ChunkPacker`, the main thread's job in a
  *    worker) before timing; a warm-up pass over the first records runs before the timed pass.
- * 3. Rust: target/release/native-etl on the same file (its own getrusage figures).
- * 3b. Rust addon (in-process), when built (addon/build.sh): the same engine loaded into this process as an
- *    N-API addon, fed the same values in chunks of 2,048 (one Buffer of values + a Uint32Array of end
- *    offsets per chunk, built before timing), one `finish()` per segment; timed with this process's CPU
- *    (all threads and the main thread) and its peak RSS (VmHWM, reset before the run). Its files are
+ * 3. Rust: native/target/release/native-etl on the same file (its own getrusage figures).
+ * 3b. Rust addon (in-process), when built (npm run build:native): the engine as heroflow's ETL thread loads
+ *    it, fed the same packed chunks as the JS ETL, one `finish()` per segment; timed with this process's
+ *    CPU (all threads and the main thread) and its peak RSS (VmHWM, reset before the run). Its files are
  *    compared with the binary's: same rows per table, same bytes before the footer.
  * 4. Checks: rows per table equal; sampled rows (first, last, around row-group edges) of every file of
  *    every table equal when read back with hyparquet; the Parquet schema (types, logical types) and the
@@ -27,7 +26,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +35,7 @@ import { compressors } from 'hyparquet-compressors';
 import { HEADER_MSG_ID } from '../../src/brokers/types.js';
 import { PIPELINE_DEFAULTS } from '../../src/config/index.js';
 import { replaceArrowSchema } from '../../src/etl/arrow-schema-footer.js';
+import { nativeAddon } from '../../src/etl/native-engine.js';
 import { NATIVE_ZSTD } from '../../src/etl/native-zstd.js';
 import { ChunkPacker, F_VALUE, F_VALUE_END, type PackedChunk, STRIDE } from '../../src/etl/packed.js';
 import { footerSchema, writeTable } from '../../src/etl/parquet.js';
@@ -58,10 +57,9 @@ const cli = benchArgs({
   --keep DIR    keep the NDJSON file and the engines' Parquet files of the last run in DIR
                 (default: a temp dir, removed)
   --help        this text
-Needs the Rust binary: run \`cargo build --release\` in bench/native-etl first.
-Also runs the Rust engine in-process as an N-API addon ("Rust addon (in-process)") when it is built:
-run bench/native-etl/addon/build.sh first (it writes addon/target/native-etl.node); without it, that
-engine is skipped with a note.`,
+Needs the Rust binary: run \`cargo build --release\` in native/ first.
+Also runs the engine in-process as heroflow's ETL thread loads it ("Rust addon (in-process)") when
+npm install built it (npm run build:native); without it, that engine is skipped with a note.`,
   options: {
     records: { type: 'string', default: '200000' },
     runs: { type: 'string', default: '3' },
@@ -75,35 +73,18 @@ const WARMUP = cli.wholeNumber('warmup', 0);
 const KEEP = cli.values.keep;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BINARY = path.join(HERE, 'target', 'release', 'native-etl');
+const CRATE = path.join(HERE, '..', '..', 'native');
+const BINARY = path.join(CRATE, 'target', 'release', 'native-etl');
 if (!existsSync(BINARY)) {
   console.error(
-    `compare: the Rust binary ${path.relative(process.cwd(), BINARY)} is missing: run \`cargo build --release\` in bench/native-etl first`,
+    `compare: the Rust binary ${path.relative(process.cwd(), BINARY)} is missing: run \`cargo build --release\` in native/ first`,
   );
   process.exit(1);
 }
 
-/** The addon's interface (addon/src/lib.rs). */
-interface AddonEngine {
-  /** One chunk: values back to back, `ends[k]` the end of value k; returns the indices it did not read. */
-  push(values: Buffer, ends: Uint32Array): Uint32Array;
-  /** The segment's files, one per table in TABLES order; empty where a table got no rows. */
-  finish(): Buffer[];
-  readonly skipped: number;
-  /** CPU ms of this thread inside push and finish. */
-  readonly insideCpuMs: number;
-}
-interface Addon {
-  Engine: new (etlId: string, topic: string, baseTimestamp: number, partRecords?: number) => AddonEngine;
-}
-
-const ADDON_PATH = path.join(HERE, 'addon', 'target', 'native-etl.node');
-/** The addon alone in a fresh Node process, for its RSS (see that file). */
-const ADDON_ALONE = path.join(HERE, 'addon-alone.mjs');
-/** The addon, or undefined when it is not built (that engine is then skipped, not an error). */
-const addon: Addon | undefined = existsSync(ADDON_PATH)
-  ? (createRequire(import.meta.url)(ADDON_PATH) as Addon)
-  : undefined;
+/** The addon (src/etl/native-engine.ts), or undefined when it is not built (then skipped, not an error). */
+const loaded = nativeAddon();
+const addon = typeof loaded === 'string' ? undefined : loaded;
 
 /** Records per Parquet part (one row group): etl-thread.ts CHUNK_ROWS (not exported there). */
 const CHUNK_ROWS = 16_384;
@@ -111,8 +92,6 @@ const CHUNK_ROWS = 16_384;
 const SEGMENT_RECORDS = PIPELINE_DEFAULTS.roll.maxRows;
 /** Deliveries per packed chunk: the worker's default batch. */
 const BATCH = 1000;
-/** Values per chunk handed to the addon: heroflow's ETL chunk (2,048). */
-const ADDON_CHUNK = 2048;
 const ETL_ID = '6f1d2c3b-4a59-4e68-8d7c-0b1a2f3e4d5c';
 const TOPIC = 'lib.server.game';
 const BASE_TIMESTAMP = Date.UTC(2023, 8, 1);
@@ -169,42 +148,8 @@ const chunks: PackedChunk[] = [];
     if (packer.count === BATCH || i === lines.length - 1) chunks.push(packer.take());
   }
 }
-const addonChunks = addon === undefined ? [] : addonInput(lines);
 const inputBytes = lines.reduce((s, l) => s + Buffer.byteLength(l), 0);
 lines.length = 0;
-
-/** One push of the addon; `segmentEnd`: the segment's last chunk, `finish()` follows it. */
-interface AddonChunk {
-  values: Buffer;
-  ends: Uint32Array;
-  segmentEnd: boolean;
-}
-
-/**
- * The records as the addon takes them, built before timing (a worker would have them packed already):
- * chunks of up to ADDON_CHUNK values, cut where a segment ends so that a chunk never spans two segments.
- */
-function addonInput(values: readonly string[]): AddonChunk[] {
-  const out: AddonChunk[] = [];
-  for (let from = 0; from < values.length; ) {
-    const segmentLeft = SEGMENT_RECORDS - (from % SEGMENT_RECORDS);
-    const to = Math.min(from + ADDON_CHUNK, from + segmentLeft, values.length);
-    const parts = values.slice(from, to).map((v) => Buffer.from(v));
-    const ends = new Uint32Array(parts.length);
-    let end = 0;
-    parts.forEach((b, k) => {
-      end += b.length;
-      ends[k] = end;
-    });
-    out.push({
-      values: Buffer.concat(parts),
-      ends,
-      segmentEnd: to - from === segmentLeft || to === values.length,
-    });
-    from = to;
-  }
-  return out;
-}
 
 /** Records the JS fast path does not read (they go to JSON.parse): counted once, untimed. */
 function fastPathMisses(): number {
@@ -399,22 +344,28 @@ function resetPeakRss(): boolean {
   }
 }
 
-function addonEtl(engines: Addon): AddonRun {
+function addonEtl(engines: NonNullable<typeof addon>): AddonRun {
   const rssReset = resetPeakRss();
   const startRssMb = procStatusMb('VmRSS');
   const files: JsFile[] = [];
   const wall0 = performance.now();
   const main0 = mainThreadCpuMs();
   const cpu0 = processCpuMs();
-  const engine = new engines.Engine(ETL_ID, TOPIC, BASE_TIMESTAMP, CHUNK_ROWS);
+  let engine = new engines.Engine(ETL_ID, TOPIC, [...TABLES], CHUNK_ROWS);
+  let insideCpuMs = 0;
   let skipped = 0;
   let segment = 0;
-  for (const c of addonChunks) {
-    skipped += engine.push(c.values, c.ends).length;
-    if (!c.segmentEnd) continue;
-    engine.finish().forEach((bytes, t) => {
+  let records = 0;
+  // BATCH divides SEGMENT_RECORDS: a chunk never spans two segments.
+  for (const [k, c] of chunks.entries()) {
+    skipped += engine.push(c.meta, c.bytes, c.count).length;
+    records += c.count;
+    if (records % SEGMENT_RECORDS !== 0 && k < chunks.length - 1) continue;
+    engine.finish().forEach((bytes: Buffer, t: number) => {
       if (bytes.length > 0) files.push({ table: TABLES[t], segment, bytes });
     });
+    insideCpuMs += engine.cpuMs;
+    engine = new engines.Engine(ETL_ID, TOPIC, [...TABLES], CHUNK_ROWS);
     segment++;
   }
   const cpuMs = processCpuMs() - cpu0;
@@ -424,7 +375,7 @@ function addonEtl(engines: Addon): AddonRun {
     wallMs,
     cpuMs,
     mainCpuMs,
-    insideCpuMs: engine.insideCpuMs,
+    insideCpuMs,
     skipped,
     startRssMb,
     peakRssMb: procStatusMb('VmHWM'),
@@ -439,25 +390,6 @@ function addonEtl(engines: Addon): AddonRun {
     run.bytes[f.table] += f.bytes.byteLength;
   }
   return run;
-}
-
-interface AloneRun {
-  records: number;
-  skipped: number;
-  bytes: number;
-  wallMs: number;
-  cpuMs: number;
-  insideCpuMs: number;
-  startRssKb: number;
-  peakRssKb: number;
-}
-
-/** addon-alone.mjs on the NDJSON file: the addon in a Node process that holds nothing else. */
-function addonAlone(): AloneRun {
-  const args = [ADDON_PATH, ndjson, ETL_ID, TOPIC, BASE_TIMESTAMP, SEGMENT_RECORDS, CHUNK_ROWS, ADDON_CHUNK];
-  const r = spawnSync(process.execPath, [ADDON_ALONE, ...args.map(String)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`addon-alone.mjs exited ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as AloneRun;
 }
 
 // ---- 4. checks ----
@@ -616,10 +548,7 @@ const addonRuns: AddonRun[] = [];
 /** Peak RSS of this process up to the end of each JS run, MB (VmHWM; the whole life without the addon). */
 let jsPeakRssMb = 0;
 const rustDir = path.join(dir, 'rust');
-if (addon === undefined)
-  console.log(
-    `Rust addon (in-process): skipped: ${path.relative(process.cwd(), ADDON_PATH)} is not built (run bench/native-etl/addon/build.sh)`,
-  );
+if (addon === undefined) console.log(`Rust addon (in-process): skipped: ${loaded}`);
 for (let run = 1; run <= RUNS; run++) {
   const js = jsEtl(N);
   // Read now: the addon's run resets VmHWM (and with it getrusage's maxRSS) to measure its own peak.
@@ -677,14 +606,6 @@ if (rust.files !== js.files.length)
   failures.push(`files: ${js.files.length} from JS, ${rust.files} from Rust`);
 const sampled = await compareFiles(js, rustDir);
 const addonRun = addonRuns[addonRuns.length - 1];
-const alone = addonRun === undefined ? undefined : addonAlone();
-if (alone !== undefined) {
-  const binaryBytes = TABLES.reduce((sum, t) => sum + rust.bytes[t], 0);
-  if (alone.records !== N || alone.skipped !== rust.skipped || alone.bytes !== binaryBytes)
-    failures.push(
-      `addon alone: ${alone.records} records, ${alone.skipped} skipped, ${alone.bytes} bytes; the binary: ${rust.records}, ${rust.skipped}, ${binaryBytes}`,
-    );
-}
 const addonIdentical = addonRun === undefined ? 0 : compareAddonFiles(addonRun, rustDir, rust.files);
 if (addonRun !== undefined && addonRun.skipped !== rust.skipped)
   failures.push(`skipped: ${rust.skipped} by the binary, ${addonRun.skipped} by the addon`);
@@ -730,7 +651,7 @@ if (addonRun !== undefined) {
       'Rust addon (in-process)',
       fmt(addonRate),
       fmt(addonUs, 2),
-      `${fmt((alone?.peakRssKb ?? Number.NaN) / 1024, 1)} MB alone, ${fmt(addonRss)} MB here†`,
+      `${fmt(addonRss)} MB here†`,
       ...TABLES.map((t) => kb(addonRun.bytes[t])),
     ],
     [
@@ -747,17 +668,12 @@ console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const row of table) console.log(`| ${row.join(' | ')} |`);
 console.log(
-  `* the JS process also holds the generated records and their packed copy${addonRun === undefined ? '' : " (and the addon's input chunks)"}: its RSS is not the engine’s alone`,
+  `* the JS process also holds the generated records and their packed copy: its RSS is not the engine’s alone`,
 );
-if (addonRun !== undefined && alone !== undefined) {
+if (addonRun !== undefined) {
   const start = median(addonRuns.map((r) => r.startRssMb));
   console.log(
-    `† alone: peak RSS (VmHWM) of a fresh Node process running only the addon over the file (addon-alone.mjs, one run: ` +
-      `${fmt(alone.startRssKb / 1024, 1)} MB before the first push, ${fmt((alone.cpuMs * 1000) / N, 2)} µs CPU/record ` +
-      `with reading and splitting the file, ${fmt((alone.insideCpuMs * 1000) / N, 2)} inside the addon, ${fmt(N / (alone.wallMs / 1000))} rec/s)`,
-  );
-  console.log(
-    `  here: peak RSS of this Node process during the addon run (VmHWM${addonRun.rssReset ? ' reset at its start' : ', not resettable here: the whole process life'}; median RSS at the start ${fmt(start)} MB, held mostly by the generated records and the JS engine's heap)`,
+    `† here: peak RSS of this Node process during the addon run (VmHWM${addonRun.rssReset ? ' reset at its start' : ', not resettable here: the whole process life'}; median RSS at the start ${fmt(start)} MB, held mostly by the generated records and the JS engine's heap)`,
   );
   console.log(
     `addon CPU inside push/finish (median): ${fmt(median(addonRuns.map((r) => (r.insideCpuMs * 1000) / N)), 2)} µs/record; ` +
