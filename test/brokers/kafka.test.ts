@@ -71,6 +71,29 @@ describe('kafka adapter (real Kafka)', { skip }, () => {
     await next.close();
   });
 
+  test('a run read before the partition was lost and given back does not commit over its reading again', async () => {
+    // Two workers in bench:kafka stalled: a segment read before a rebalance was written after the partition
+    // came back to its member, its commit marked the old run in the new assignment's tracker and passed the
+    // start of the segment re-reading it, which was then dropped as superseded, records past the old run too.
+    const broker = await open();
+    const topic = uniq('regiven');
+    const group = uniq('g');
+    await broker.publish(msgs(topic, 10));
+    const a = broker.subscribe({ topics: [topic], group, from: 'earliest' });
+    const [held] = await drain([a], (g) => g[0].length >= 10);
+    // A second member joins and leaves: a's partition is taken back and given to a again (nothing committed).
+    const b = broker.subscribe({ topics: [topic], group, from: 'earliest' });
+    await b.ready();
+    await b.close();
+    const [again] = await drain([a], (g) => g[0].length >= 10);
+    assert.deepEqual(again.map(text), held.map(text), 'a reads the partition again from the start');
+    await a.commitRun?.(held[0], held[9]);
+    assert.equal(await a.committedPast?.(held[0]), false, 'the old run committed nothing');
+    await a.commitRun?.(again[0], again[9]);
+    assert.equal(await a.committedPast?.(held[9]), true, 'the run read again commits');
+    await a.close();
+  });
+
   test('a start position settled for a partition lost before its first fetch does not override a later commit', async () => {
     // kafkajs keeps a seek until that partition is fetched, across generations: a seek made for a partition
     // the member lost at once came back on its next assignment and re-read from 0 past another member's

@@ -4,6 +4,7 @@ import { HeroflowError } from '../../errors.js';
 import { type Delivery, type NackOptions, positionId } from '../types.js';
 import { afterDelay } from '../util/after-delay.js';
 import { connectionLost } from '../util/connect-errors.js';
+import type { OffsetTracker } from '../util/offset-tracker.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -58,6 +59,11 @@ export class KafkaDelivery implements Delivery {
     readonly redelivered: boolean,
     readonly rawKey?: Uint8Array,
     readonly rawHeaders?: Readonly<Record<string, Uint8Array>>,
+    /**
+     * The tracker of the partition's assignment this was read under: a commit counts only while it is
+     * still the partition's (subscription.ts commit, commitRun).
+     */
+    readonly tracker?: OffsetTracker,
   ) {}
   /** Made on demand: most deliveries are never asked for it, and a string per message is GC work. */
   get id(): string {
@@ -94,6 +100,7 @@ export class KafkaDelivery implements Delivery {
       this.redelivered,
       key,
       headers,
+      this.tracker,
     );
   }
   ack(): Promise<void> {

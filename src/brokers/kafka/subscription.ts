@@ -310,6 +310,7 @@ export class KafkaSubscription implements Subscription {
         seen !== undefined && offset <= seen,
         m.key ?? undefined,
         rawHeadersOf(m),
+        tracker,
       );
       this.#queue.push(d);
     }
@@ -344,6 +345,7 @@ export class KafkaSubscription implements Subscription {
       true,
       d.rawKey,
       d.rawHeaders,
+      d.tracker,
     );
     this.#queue.push(again);
   }
@@ -375,7 +377,14 @@ export class KafkaSubscription implements Subscription {
     const k = key(first.topic, first.partition);
     // A revoked partition's run: its next owner reads it again (as in commit()).
     if (!this.#owned.has(k)) return;
-    const mark = this.#tracker.get(first.topic, first.partition)?.markRange(first.offset, last.offset);
+    // Read under an earlier assignment of the partition (it was lost and came back to this member): the
+    // current assignment reads it again from the group's commit, into a segment of its own. Marking the old
+    // run in the new tracker committed past the start of that segment, which the superseded check then
+    // dropped whole, records beyond the old run included: a partition stuck short of its end, every member
+    // idle-waiting for it (two workers in bench:kafka, 2026-12-04).
+    const tracker = this.#tracker.get(first.topic, first.partition);
+    if (tracker === undefined || (first as KafkaDelivery).tracker !== tracker) return;
+    const mark = tracker.markRange(first.offset, last.offset);
     if (mark === undefined) return;
     await this.#commitOffsets([{ topic: first.topic, partition: first.partition, offset: mark.toString() }]);
   }
@@ -398,7 +407,8 @@ export class KafkaSubscription implements Subscription {
         runOwned = this.#owned.has(runKey);
         runTracker = this.#tracker.get(d.topic, d.partition);
       }
-      if (!runOwned || !runTracker) continue;
+      // Read under an earlier assignment of the partition: see commitRun.
+      if (!runOwned || !runTracker || (d as KafkaDelivery).tracker !== runTracker) continue;
       const mark = runTracker.markDone(d.offset);
       if (mark !== undefined)
         advanced.set(runKey, { topic: d.topic, partition: d.partition, offset: mark.toString() });
