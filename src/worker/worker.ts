@@ -81,7 +81,11 @@ export interface WorkerStats extends SinkStats {
 
 const tpKey = (tp: TopicPartition) => partitionKey(tp.topic, tp.partition);
 
-/** Longest a member with no partitions after a revoke waits for its next assignment before it may idle out. */
+/**
+ * Longest a member with no partitions after a revoke waits for its next assignment before it may idle
+ * out: on a cooperative group (memory) it may get none. On Kafka a member with nothing idles out only
+ * once the group has written every partition to its end as well (stillReading), whatever this says.
+ */
 const REBALANCE_WAIT_MS = 60_000;
 
 export class Worker {

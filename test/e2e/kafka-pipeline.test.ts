@@ -102,7 +102,7 @@ describe('Kafka → Parquet with heroflow worker processes (real Kafka)', { skip
     t.diagnostic(`published ${p.total}; buffer_meta rows ${ids.rows}, unique msg_ids ${ids.unique}`);
     const busy = workers.filter((w) => /consumed\s+[1-9]/.test(w.stdout)).length;
     t.diagnostic(`${busy} of 4 workers consumed something`);
-    // Exactly once. Two fresh-clone CI runs lost 1,144 here: the last member idled out while its new
+    // Exactly once. Two fresh-clone CI runs lost 1,145 here: the last member idled out while its new
     // assignment settled, two partitions' tails unread (docs/kafka.md; test/worker/idle-rebalance).
     // On a failure, each member's story (assignments, revokes, idle checks) says which race it was.
     const logs = workers.map((w, i) => `--- worker ${i + 1}\n${w.stderr}`).join('\n');

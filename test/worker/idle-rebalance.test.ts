@@ -4,7 +4,7 @@
  * no rebalance under way, and read to the end of every assigned partition (Kafka can tell).
  * 2026-12-02: the same once more while a new assignment settled (onAssign, then the seeks): the Kafka
  * adapter listed the partitions only after that, so the member looked idle with nothing assigned. Seed
- * 002's 4-worker CI runs lost the last two segment tails this way (1,144 of 24,330).
+ * 002's 4-worker CI runs lost the last two segment tails this way (1,145 of 24,330).
  * 2026-12-03: and once more (1,145) with every member's own partitions read: a member assigned partitions
  * as it closed left them unread, and the last member stopped before it noticed the rebalance that handed
  * them on. Idle now also means every partition of the group written to its end.
