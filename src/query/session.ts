@@ -3,7 +3,6 @@
  * when the query reads them, the statement, the result as JS values. Nothing is written anywhere; the
  * output is only read.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { HeroflowError } from '../errors.js';
 import { type DeadLetter, loadDeadLetters } from './dead-letters.js';
 import type { QueryResult } from './format.js';
@@ -27,6 +26,9 @@ const NAMES_DEAD_LETTERS = /\bdead_letters\b/i;
 export async function runQuery(req: QueryRequest): Promise<QueryResult> {
   const sql = req.question ? req.question.sql(req.params) : req.sql;
   if (sql === undefined) throw new Error('runQuery needs a question or sql');
+  // Loaded here, not at import: every command loads this module through the CLI, and libduckdb cost each
+  // worker ~10 MB of resident memory and start-up time for a command it never runs.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   // The dead-letters question reads only the broker: it works before any Parquet file exists.
