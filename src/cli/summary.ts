@@ -19,7 +19,10 @@ export function queryHint(outputUrl: string): string {
   ].join('\n');
 }
 
-export function printWorkerSummary(stats: WorkerStats, run: { seconds: number; output: string }): void {
+export function printWorkerSummary(
+  stats: WorkerStats,
+  run: { seconds: number; output: string; etlEngine?: string },
+): void {
   const rows: Array<[string, string | number]> = [
     ['messages consumed', stats.consumed],
     ...Object.entries(stats.consumedByTopic).map(([t, n]) => [`  ${t}`, n] as [string, number]),
@@ -31,6 +34,7 @@ export function printWorkerSummary(stats: WorkerStats, run: { seconds: number; o
     ['bytes written', formatBytes(stats.bytesWritten)],
     ['records/s', Math.round(stats.consumed / Math.max(run.seconds, 0.001))],
     ['output', run.output],
+    ...(run.etlEngine === undefined ? [] : [['ETL engine', run.etlEngine] as [string, string]]),
   ];
   console.log(`\nworker summary (${run.seconds.toFixed(1)} s)\n${table(rows)}\n\n${queryHint(run.output)}`);
 }

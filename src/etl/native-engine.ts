@@ -70,6 +70,15 @@ export function usesNative(engine: EtlEngine, compression: Compression): boolean
   return typeof nativeAddon() !== 'string';
 }
 
+/** What reads a worker's records, for its summary: `native`, or `js` and why. */
+export function describeEtlEngine(engine: EtlEngine, compression: Compression): string {
+  if (engine === 'js') return 'js (--etl-engine js)';
+  if (compression !== 'zstd') return `js (--compression ${compression}: the native engine writes ZSTD only)`;
+  return usesNative(engine, compression)
+    ? 'native'
+    : 'js (the native engine is not built: npm run build:native)';
+}
+
 /**
  * Checked when a worker or the demo opens, before anything connects: `native` must be able to run
  * (`auto` always can: it falls back to JS). A bad combination is a settings error (exit code 2).

@@ -5,6 +5,9 @@
  * JSON, an oversized value), and the broker fields it must carry (keys, headers, big offsets).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -14,6 +17,7 @@ import { type EncodedFile, EtlPool, type SegmentOpen } from '../../src/etl/etl-p
 import { checkEtlEngine, NATIVE_ADDON, nativeAddon } from '../../src/etl/native-engine.js';
 import { ChunkPacker } from '../../src/etl/packed.js';
 import { keySizeOf } from '../../src/etl/record.js';
+import { runCli } from '../helpers/cli.js';
 import { attackFrame, delivery, envelope, pyDumps, startFrame } from './fixtures.js';
 
 const addon = nativeAddon();
@@ -166,6 +170,21 @@ describe('the native ETL engine', { skip }, () => {
       await rows(only.files[0]),
       await rows(all.files.find((f) => f.table === 'lib_server_game')!),
     );
+  });
+
+  it('a worker says which engine read its records, and --etl-engine native with another codec exits 2', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'hf-engine-'));
+    try {
+      const worker = (...flags: string[]) =>
+        runCli(['worker', '--broker', 'memory://', '--out', out, '--exit-when-idle', '1s', ...flags]);
+      assert.match(worker().stdout, /ETL engine\s+native$/m);
+      assert.match(worker('--etl-engine', 'js').stdout, /ETL engine\s+js \(--etl-engine js\)$/m);
+      const refused = worker('--etl-engine', 'native', '--compression', 'snappy');
+      assert.equal(refused.status, 2, refused.stderr);
+      assert.match(refused.stderr, /Invalid --etl-engine native .*ZSTD only.*\[HF_CONFIG_INVALID\]/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('--etl-engine native with another codec is a settings error', () => {

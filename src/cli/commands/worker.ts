@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolveOutputUrl } from '../../config/index.js';
 import { HeroflowError } from '../../errors.js';
+import { describeEtlEngine } from '../../etl/index.js';
 import { WorkerRun } from '../../pipeline/index.js';
 import { createCliLog } from '../log.js';
 import { maybeServeMetrics } from '../metrics.js';
@@ -90,7 +91,10 @@ export function registerWorker(program: Command): void {
     });
     try {
       const result = await run.run();
-      printWorkerSummary(result.stats, result);
+      printWorkerSummary(result.stats, {
+        ...result,
+        etlEngine: describeEtlEngine(s.etlEngine, s.compression),
+      });
       if (result.batches !== undefined) console.log(`  batches run  ${result.batches}`);
     } finally {
       cancelSignals();
