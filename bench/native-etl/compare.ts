@@ -35,7 +35,7 @@ import { compressors } from 'hyparquet-compressors';
 import { HEADER_MSG_ID } from '../../src/brokers/types.js';
 import { PIPELINE_DEFAULTS } from '../../src/config/index.js';
 import { replaceArrowSchema } from '../../src/etl/arrow-schema-footer.js';
-import { nativeAddon } from '../../src/etl/native-engine.js';
+import { NATIVE_TABLES, nativeAddon } from '../../src/etl/native-engine.js';
 import { NATIVE_ZSTD } from '../../src/etl/native-zstd.js';
 import { ChunkPacker, F_VALUE, F_VALUE_END, type PackedChunk, STRIDE } from '../../src/etl/packed.js';
 import { footerSchema, writeTable } from '../../src/etl/parquet.js';
@@ -95,7 +95,8 @@ const BATCH = 1000;
 const ETL_ID = '6f1d2c3b-4a59-4e68-8d7c-0b1a2f3e4d5c';
 const TOPIC = 'lib.server.game';
 const BASE_TIMESTAMP = Date.UTC(2023, 8, 1);
-const TABLES: readonly TableName[] = ['buffer_meta', 'log_meta', 'lib_server_lobby', 'lib_server_game'];
+// The engine's tables, in the order of its per-table files.
+const TABLES: readonly TableName[] = NATIVE_TABLES;
 
 function fmix32(x: number): number {
   let h = x;

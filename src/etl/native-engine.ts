@@ -64,19 +64,23 @@ export function nativeAddon(): Addon | string {
   return loaded;
 }
 
+/** Why these settings do not run the native engine, or undefined when they do: the one rule for all below. */
+function whyNotNative(engine: EtlEngine, compression: Compression): string | undefined {
+  if (engine === 'js') return '--etl-engine js';
+  if (compression !== 'zstd') return `--compression ${compression}: the native engine writes ZSTD only`;
+  const addon = nativeAddon();
+  return typeof addon === 'string' ? addon : undefined;
+}
+
 /** Whether a segment with these settings runs on the native engine. */
 export function usesNative(engine: EtlEngine, compression: Compression): boolean {
-  if (engine === 'js' || compression !== 'zstd') return false;
-  return typeof nativeAddon() !== 'string';
+  return whyNotNative(engine, compression) === undefined;
 }
 
 /** What reads a worker's records, for its summary: `native`, or `js` and why. */
 export function describeEtlEngine(engine: EtlEngine, compression: Compression): string {
-  if (engine === 'js') return 'js (--etl-engine js)';
-  if (compression !== 'zstd') return `js (--compression ${compression}: the native engine writes ZSTD only)`;
-  return usesNative(engine, compression)
-    ? 'native'
-    : 'js (the native engine is not built: npm run build:native)';
+  const why = whyNotNative(engine, compression);
+  return why === undefined ? 'native' : `js (${why})`;
 }
 
 /**
@@ -84,14 +88,7 @@ export function describeEtlEngine(engine: EtlEngine, compression: Compression): 
  * (`auto` always can: it falls back to JS). A bad combination is a settings error (exit code 2).
  */
 export function checkEtlEngine(engine: EtlEngine, compression: Compression): void {
-  if (engine !== 'native') return;
-  const addon = nativeAddon();
-  const problem =
-    compression !== 'zstd'
-      ? `--compression ${compression}: the native engine writes ZSTD only`
-      : typeof addon === 'string'
-        ? addon
-        : undefined;
+  const problem = engine === 'native' ? whyNotNative(engine, compression) : undefined;
   if (problem !== undefined)
     throw new HeroflowError(
       'HF_CONFIG_INVALID',
