@@ -1,5 +1,5 @@
 /** The etl part's face: the worker runtime uses ParquetSink; the rest is for tests, the bench and tools. */
-export { checkEtlEngine, describeEtlEngine, type EtlEngine } from './native-engine.js';
+export { checkEtlEngine, describeEtlEngine, type EtlEngine, fixMallocThresholds } from './native-engine.js';
 export { COMPRESSIONS, type Compression, DEFAULT_COMPRESSION, encodeParquet } from './parquet.js';
 export {
   describeRejection,

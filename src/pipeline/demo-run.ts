@@ -6,7 +6,13 @@
  */
 import type { Registry } from 'prom-client';
 import { type Broker, openBroker, UPSTREAM_PARTITIONS, type WireFormat } from '../brokers/index.js';
-import { type Compression, checkEtlEngine, type EtlEngine, type RollPolicy } from '../etl/index.js';
+import {
+  type Compression,
+  checkEtlEngine,
+  type EtlEngine,
+  fixMallocThresholds,
+  type RollPolicy,
+} from '../etl/index.js';
 import { registerFileTimings, registerPublishMetrics, registerWorkerMetrics } from '../metrics/index.js';
 import {
   loadRoster,
@@ -87,6 +93,7 @@ export class DemoRun {
 
   static async open(opts: DemoOptions): Promise<DemoRun> {
     checkEtlEngine(opts.etlEngine ?? 'auto', opts.compression);
+    fixMallocThresholds();
     const roster = await loadRoster(opts.heroes);
     const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     try {

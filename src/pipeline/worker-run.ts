@@ -14,6 +14,7 @@ import {
   type Compression,
   checkEtlEngine,
   type EtlEngine,
+  fixMallocThresholds,
   type RollPolicy,
   type TableName,
 } from '../etl/index.js';
@@ -100,6 +101,7 @@ export class WorkerRun {
   /** Opens the broker, the output and the offset store; closes what opened if a later one fails. */
   static async open(opts: WorkerRunOptions): Promise<WorkerRun> {
     checkEtlEngine(opts.etlEngine ?? 'auto', opts.compression);
+    fixMallocThresholds();
     const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     let storage: Storage | undefined;
     try {

@@ -14,7 +14,7 @@ import { compressors } from 'hyparquet-compressors';
 import type { Delivery } from '../../src/brokers/types.js';
 import { isHeroflowError } from '../../src/errors.js';
 import { type EncodedFile, EtlPool, type SegmentOpen } from '../../src/etl/etl-pool.js';
-import { checkEtlEngine, NATIVE_ADDON, nativeAddon } from '../../src/etl/native-engine.js';
+import { checkEtlEngine, fixMallocThresholds, NATIVE_ADDON, nativeAddon } from '../../src/etl/native-engine.js';
 import { ChunkPacker } from '../../src/etl/packed.js';
 import { keySizeOf } from '../../src/etl/record.js';
 import { runCli } from '../helpers/cli.js';
@@ -194,6 +194,12 @@ describe('the native ETL engine', { skip }, () => {
     );
     assert.doesNotThrow(() => checkEtlEngine('auto', 'snappy'));
     assert.doesNotThrow(() => checkEtlEngine('native', 'zstd'));
+  });
+
+  it("fixes glibc's malloc thresholds where the allocator is glibc's", () => {
+    // The runtime's glibc version is in the process report only when Node runs on glibc.
+    const header = process.report.getReport().header as { glibcVersionRuntime?: string };
+    assert.equal(fixMallocThresholds(), header.glibcVersionRuntime !== undefined);
   });
 });
 
