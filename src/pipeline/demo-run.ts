@@ -6,13 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { type Broker, openBroker, UPSTREAM_PARTITIONS, type WireFormat } from '../brokers/index.js';
-import {
-  type Compression,
-  checkEtlEngine,
-  type EtlEngine,
-  fixMallocThresholds,
-  type RollPolicy,
-} from '../etl/index.js';
+import { type Compression, checkEtlEngine, type EtlEngine, type RollPolicy } from '../etl/index.js';
 import { registerFileTimings, registerPublishMetrics, registerWorkerMetrics } from '../metrics/index.js';
 import {
   loadRoster,
@@ -28,6 +22,7 @@ import { type KeyBy, QUEUE_GAME, QUEUE_LOBBY, type SimulatorLogger } from '../tr
 import { type LogFn, Worker, type WorkerOptions, type WorkerStats } from '../worker/index.js';
 import { waitForConsumption } from './consumption.js';
 import { prepareOutput } from './output.js';
+import { holdProcessMemory } from './process-memory.js';
 import { brokerSimulatorLogger } from './simulator-logger.js';
 
 export interface DemoOptions {
@@ -93,7 +88,7 @@ export class DemoRun {
 
   static async open(opts: DemoOptions): Promise<DemoRun> {
     checkEtlEngine(opts.etlEngine ?? 'auto', opts.compression);
-    fixMallocThresholds();
+    holdProcessMemory();
     const roster = await loadRoster(opts.heroes);
     const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     try {

@@ -14,7 +14,6 @@ import {
   type Compression,
   checkEtlEngine,
   type EtlEngine,
-  fixMallocThresholds,
   type RollPolicy,
   type TableName,
 } from '../etl/index.js';
@@ -36,6 +35,7 @@ import {
   type WorkerStats,
 } from '../worker/index.js';
 import { prepareOutput } from './output.js';
+import { holdProcessMemory } from './process-memory.js';
 
 export interface WorkerRunOptions {
   brokerUrl: string;
@@ -101,7 +101,7 @@ export class WorkerRun {
   /** Opens the broker, the output and the offset store; closes what opened if a later one fails. */
   static async open(opts: WorkerRunOptions): Promise<WorkerRun> {
     checkEtlEngine(opts.etlEngine ?? 'auto', opts.compression);
-    fixMallocThresholds();
+    holdProcessMemory();
     const broker = await openBroker(opts.brokerUrl, { log: opts.log, wire: opts.wire });
     let storage: Storage | undefined;
     try {

@@ -198,7 +198,7 @@ describe('the native ETL engine', { skip }, () => {
 
   it("fixes glibc's malloc thresholds where the allocator is glibc's", () => {
     // The runtime's glibc version is in the process report only when Node runs on glibc.
-    const header = process.report.getReport().header as { glibcVersionRuntime?: string };
+    const { header } = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
     assert.equal(fixMallocThresholds(), header.glibcVersionRuntime !== undefined);
   });
 });
