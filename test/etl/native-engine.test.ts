@@ -14,7 +14,12 @@ import { compressors } from 'hyparquet-compressors';
 import type { Delivery } from '../../src/brokers/types.js';
 import { isHeroflowError } from '../../src/errors.js';
 import { type EncodedFile, EtlPool, type SegmentOpen } from '../../src/etl/etl-pool.js';
-import { checkEtlEngine, fixMallocThresholds, NATIVE_ADDON, nativeAddon } from '../../src/etl/native-engine.js';
+import {
+  checkEtlEngine,
+  fixMallocThresholds,
+  NATIVE_ADDON,
+  nativeAddon,
+} from '../../src/etl/native-engine.js';
 import { ChunkPacker } from '../../src/etl/packed.js';
 import { keySizeOf } from '../../src/etl/record.js';
 import { runCli } from '../helpers/cli.js';
