@@ -98,11 +98,8 @@ export function checkEtlEngine(engine: EtlEngine, compression: Compression): voi
 }
 
 /**
- * glibc's mmap and trim thresholds for the rest of the process, fixed at their starting values: a worker
- * frees buffers of 1–2 MiB many times a second (fetch responses, packed chunks), and glibc's adaptive
- * thresholds soon carve them from its heap arenas, where freed memory stays resident. Fixed, they are
- * mapped and unmapped: some 70 MB less peak RSS for one Kafka worker at the same rate (docs/performance.md,
- * session 16). Set through the addon (Node has no mallopt); false where it is not built or not on glibc.
+ * glibc's mmap and trim thresholds fixed at their starting 128 KiB for the whole process, through the addon
+ * (Node has no mallopt; why: pipeline/process-memory.ts). False where it is not built or not on glibc.
  */
 export function fixMallocThresholds(): boolean {
   const addon = nativeAddon();

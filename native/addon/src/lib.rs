@@ -42,44 +42,20 @@ impl Engine {
     /// `new Engine(etlId, topic, tables, partRecords)`: one segment. `tables` names the tables to build
     /// (buffer_meta, log_meta, lib_server_lobby, lib_server_game; others are ignored).
     #[napi(constructor)]
-    pub fn new(
-        etl_id: String,
-        topic: String,
-        tables: Vec<String>,
-        part_records: u32,
-    ) -> Result<Self> {
+    pub fn new(etl_id: String, topic: String, tables: Vec<String>, part_records: u32) -> Result<Self> {
         let selected = TABLES.map(|t| tables.iter().any(|n| n == t.name));
-        let config = Config {
-            etl_id,
-            topic,
-            part_records: part_records.max(1) as usize,
-            tables: selected,
-        };
-        Ok(Engine {
-            core: Core::new(config),
-            first_index: -1,
-            first_time: f64::NAN,
-            cpu_ms: 0.0,
-        })
+        let config = Config { etl_id, topic, part_records: part_records.max(1) as usize, tables: selected };
+        Ok(Engine { core: Core::new(config), first_index: -1, first_time: f64::NAN, cpu_ms: 0.0 })
     }
 
     /// Records `0..count` of a packed chunk. Returns the indices of those the engine did not read, in
     /// order: the JS path's (JSON.parse and validation, dead letters).
     #[napi(catch_unwind)]
-    pub fn push(
-        &mut self,
-        meta: Float64Array,
-        bytes: Uint8Array,
-        count: u32,
-    ) -> Result<Uint32Array> {
+    pub fn push(&mut self, meta: Float64Array, bytes: Uint8Array, count: u32) -> Result<Uint32Array> {
         let c0 = thread_cpu_ms();
         let count = count as usize;
         if meta.len() < count * STRIDE {
-            return Err(Error::from_reason(format!(
-                "meta holds {} fields, {count} records need {}",
-                meta.len(),
-                count * STRIDE
-            )));
+            return Err(Error::from_reason(format!("meta holds {} fields, {count} records need {}", meta.len(), count * STRIDE)));
         }
         self.first_index = -1;
         self.first_time = f64::NAN;
@@ -89,27 +65,18 @@ impl Engine {
             let span = |from: usize, to: usize| -> Result<&[u8]> {
                 let (a, z) = (m[from] as usize, m[to] as usize);
                 bytes.get(a..z).ok_or_else(|| {
-                    Error::from_reason(format!(
-                        "record {i}: span {a}..{z} outside the chunk's {} bytes",
-                        bytes.len()
-                    ))
+                    Error::from_reason(format!("record {i}: span {a}..{z} outside the chunk's {} bytes", bytes.len()))
                 })
             };
             let offset = match m[F_OFFSET] {
                 o if o >= 0.0 => Some(o as u64),
                 o if o == -1.0 => None,
                 // Past 2^53: its decimal text follows the msg_id.
-                _ => std::str::from_utf8(span(F_ID_END, F_X)?)
-                    .ok()
-                    .and_then(|t| t.parse().ok()),
+                _ => std::str::from_utf8(span(F_ID_END, F_X)?).ok().and_then(|t| t.parse().ok()),
             };
             let record = Meta {
                 msg_id: span(F_ID, F_ID_END)?,
-                key: if m[F_KEY] < 0.0 {
-                    None
-                } else {
-                    Some(span(F_KEY, F_KEY_END)?)
-                },
+                key: if m[F_KEY] < 0.0 { None } else { Some(span(F_KEY, F_KEY_END)?) },
                 headers: span(F_HEADERS, F_HEADERS_END)?,
                 offset,
                 // As a Uint8Array stores it (packed.ts numbers → rows.ts fixed columns): modulo 256.
@@ -117,9 +84,7 @@ impl Engine {
                 timestamp: m[F_TIME].floor() as i64,
             };
             let big_offset_unread = m[F_OFFSET] == -2.0 && offset.is_none();
-            if big_offset_unread
-                || self.core.record(span(F_VALUE, F_VALUE_END)?, &record) != Outcome::Appended
-            {
+            if big_offset_unread || self.core.record(span(F_VALUE, F_VALUE_END)?, &record) != Outcome::Appended {
                 skipped.push(i as u32);
             } else if self.first_index < 0 {
                 self.first_index = i as i32;
