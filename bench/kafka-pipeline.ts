@@ -2,8 +2,9 @@
  * Kafka → Parquet, side by side with what users would pick instead, on the same records in one run.
  *
  *   npm run bench:kafka -- [--records 1000000] [--partitions 2] [--runs 3] [--headers both|with|without]
- *     [--only kcat,python,python-game,heroflow1,heroflow1-game,heroflow2,heroflow1-core,heroflow2-cores]
- *     [--brokers 127.0.0.1:9092]
+ *     [--only kcat,python,python-game,heroflow1,heroflow1-game,heroflow2,heroflow1-core,heroflow2-cores,
+ *             heroflow1-quota,heroflow2-quota]
+ *     [--brokers 127.0.0.1:9092] [--worker-cpus 0.5]
  *     [--worker-node PATH[,PATH…]]
  *
  * Data: simulator records as upstream's Python handlers write them (test/etl/fixtures.ts: Starting Match
@@ -23,6 +24,12 @@
  *   heroflow1-core  heroflow1 held to CPU 0 (`taskset -c 0`), and
  *   heroflow2-cores heroflow2 with worker i held to CPU i: how the group scales when each worker has a core
  *                   of its own (one worker alone already uses both cores; the broker is not held)
+ *   heroflow1-quota heroflow1 in a cgroup of its own with a CPU quota of --worker-cpus cores, and
+ *   heroflow2-quota heroflow2 with each worker in such a cgroup: with 0.5 core each, the two workers
+ *                   together never take more than one core of two, the broker has the rest, and
+ *                   2 ÷ 1 measures how the group scales (bench/cpu-quota.ts; needs root)
+ * When the broker runs here (a local listener on the --brokers port), its CPU seconds during each reader
+ * are printed too: whether it had room to spare.
  * heroflow workers stop by --exit-when-idle; that wait is not counted. Rows written are checked.
  * `--worker-node` runs heroflow's readers under each of these Node binaries in the same run (default: the
  * one running the bench). `scripts/node-from-npm.sh 24.22.3` prints the bin directory of Node 24 from the npm
@@ -38,6 +45,8 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
 import { ensureBuilt } from '../test/helpers/cli.js';
 import { benchArgs } from './cli-args.js';
+import { cpuQuota } from './cpu-quota.js';
+import { pidCpuSeconds } from './cpu-time.js';
 
 const READER_IDS = [
   'kcat',
@@ -48,6 +57,8 @@ const READER_IDS = [
   'heroflow2',
   'heroflow1-core',
   'heroflow2-cores',
+  'heroflow1-quota',
+  'heroflow2-quota',
 ] as const;
 const cli = benchArgs({
   usage: `usage: npm run bench:kafka -- [options]
@@ -58,6 +69,7 @@ const cli = benchArgs({
   --only a,b            readers: ${READER_IDS.join(', ')} (default all)
   --brokers host:port   Kafka bootstrap list, comma-separated (default 127.0.0.1:9092)
   --worker-node PATH    Node binaries for heroflow's readers, comma-separated (default ${process.execPath})
+  --worker-cpus C       the CPU quota of each worker of the -quota readers, in cores (default 0.5)
   --help                this text`,
   options: {
     records: { type: 'string', default: '1000000' },
@@ -67,6 +79,7 @@ const cli = benchArgs({
     only: { type: 'string', default: READER_IDS.join(',') },
     brokers: { type: 'string', default: '127.0.0.1:9092' },
     'worker-node': { type: 'string', default: process.execPath },
+    'worker-cpus': { type: 'string', default: '0.5' },
   },
 });
 const RECORDS = cli.wholeNumber('records');
@@ -75,6 +88,7 @@ const RUNS = cli.wholeNumber('runs');
 const HEADERS = cli.oneOf('headers', ['both', 'with', 'without']);
 const BROKERS = cli.required('brokers');
 const ONLY = new Set<string>(cli.listOf('only', READER_IDS));
+const WORKER_CPUS = cli.positiveNumber('worker-cpus');
 /** The Node binaries heroflow's readers run under, each with its version (`v24.22.3`). */
 const NODES = cli
   .required('worker-node')
@@ -112,6 +126,18 @@ function checkPeers(): void {
       missing.push("the Python peer's modules (python3 -m pip install confluent-kafka orjson pyarrow)");
     }
   }
+  if (ONLY.has('heroflow1-quota') || ONLY.has('heroflow2-quota')) {
+    const probe = cpuQuota(`heroflow-bench-probe-${process.pid}`, WORKER_CPUS);
+    if (typeof probe !== 'string') probe.remove();
+    else if (cli.values.only !== READER_IDS.join(','))
+      missing.push(`a CPU quota for the -quota readers: ${probe}`);
+    else {
+      // Asked for by default only: the others still run.
+      console.log(`(the -quota readers are left out: ${probe})`);
+      ONLY.delete('heroflow1-quota');
+      ONLY.delete('heroflow2-quota');
+    }
+  }
   if (missing.length === 0) return;
   console.error(`bench:kafka needs ${missing.join(' and ')}; or leave those readers out with --only.`);
   process.exit(2);
@@ -119,11 +145,27 @@ function checkPeers(): void {
 checkPeers();
 const kafka = new Kafka({ brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
 
+/** The process listening on the first broker's port when that broker runs on this machine. */
+function localBrokerPid(): number | undefined {
+  const [host, port] = BROKERS.split(',')[0].split(':');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) return undefined;
+  try {
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    const pid = /pid=(\d+)/.exec(out)?.[1];
+    return pid ? Number(pid) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const BROKER_PID = localBrokerPid();
+
 interface Measure {
   seconds: number;
   cpu: number;
   rssMb: number;
   records: number;
+  /** The broker's CPU seconds while this reader ran (NaN when the broker is not local). */
+  brokerCpu?: number;
 }
 
 /** Two topics of simulator records; `withHeader` puts a msg-id header on each. Returns their names. */
@@ -228,21 +270,35 @@ async function python(topics: string[], tables?: string): Promise<Measure> {
   }
 }
 
+/** How a heroflow reader's workers are held: to core i each (`taskset`), or to a CPU quota each. */
+type Hold = 'core' | 'quota';
+
+/** The command that runs `node argv` as worker i under `hold`, and what to clean up after it. */
+function held(hold: Hold | undefined, i: number, node: string, argv: string[]) {
+  if (hold === 'core')
+    return { run: ['taskset', ['-c', String(i % os.cpus().length), node, ...argv]] as const };
+  if (hold === 'quota') {
+    const quota = cpuQuota(`heroflow-bench-${process.pid}-w${i}`, WORKER_CPUS);
+    if (typeof quota === 'string') throw new Error(quota);
+    return { run: quota.wrap(node, argv), done: () => quota.remove() };
+  }
+  return { run: [node, argv] as const };
+}
+
 async function heroflow(
   node: string,
   topics: string[],
   workers: number,
   tables?: string,
-  pinned = false,
+  hold?: Hold,
 ): Promise<Measure> {
   const out = await mkdtemp(path.join(os.tmpdir(), 'heroflow-bench-hf-'));
   const group = `bench-hf-${randomBytes(4).toString('hex')}`;
   try {
     const t0 = performance.now();
     const runs = await Promise.all(
-      Array.from({ length: workers }, (_, i) =>
-        timed(pinned ? 'taskset' : node, [
-          ...(pinned ? ['-c', String(i % os.cpus().length), node] : []),
+      Array.from({ length: workers }, async (_, i) => {
+        const { run, done } = held(hold, i, node, [
           'bin/heroflow.js',
           'worker',
           '--broker',
@@ -260,8 +316,13 @@ async function heroflow(
           '--log-level',
           'warn',
           ...(tables ? ['--tables', tables] : []),
-        ]),
-      ),
+        ]);
+        try {
+          return await timed(run[0], [...run[1]]);
+        } finally {
+          done?.();
+        }
+      }),
     );
     const seconds = (performance.now() - t0) / 1000 - IDLE_EXIT_S;
     let records = 0;
@@ -281,24 +342,38 @@ async function heroflow(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 type Reader = [id: string, name: string, read: (topics: string[]) => Promise<Measure>];
-const HEROFLOW_READERS: [id: string, name: string, workers: number, tables?: string, pinned?: boolean][] = [
+const HEROFLOW_READERS: [id: string, name: string, workers: number, tables?: string, hold?: Hold][] = [
   ['heroflow1', 'heroflow worker ×1, all five tables', 1],
   ['heroflow1-game', 'heroflow worker ×1 --tables lib_server_game', 1, 'lib_server_game'],
   ['heroflow2', 'heroflow worker ×2 (one group), all five tables', 2],
-  ['heroflow1-core', 'heroflow worker ×1 held to one core, all five tables', 1, undefined, true],
-  ['heroflow2-cores', 'heroflow worker ×2 (one group), a core each, all five tables', 2, undefined, true],
+  ['heroflow1-core', 'heroflow worker ×1 held to one core, all five tables', 1, undefined, 'core'],
+  ['heroflow2-cores', 'heroflow worker ×2 (one group), a core each, all five tables', 2, undefined, 'core'],
+  [
+    'heroflow1-quota',
+    `heroflow worker ×1 with a quota of ${WORKER_CPUS} core, all five tables`,
+    1,
+    undefined,
+    'quota',
+  ],
+  [
+    'heroflow2-quota',
+    `heroflow worker ×2 (one group), a quota of ${WORKER_CPUS} core each, all five tables`,
+    2,
+    undefined,
+    'quota',
+  ],
 ];
 const READERS: Reader[] = [
   ['kcat', 'kcat -C (librdkafka), raw read', kcat],
   ['python', 'Python confluent-kafka + PyArrow, 4 record tables', (t) => python(t)],
   ['python-game', 'Python confluent-kafka + PyArrow, lib_server_game', (t) => python(t, 'lib_server_game')],
   // heroflow's readers once per --worker-node.
-  ...HEROFLOW_READERS.flatMap(([id, name, workers, tables, pinned]) =>
+  ...HEROFLOW_READERS.flatMap(([id, name, workers, tables, hold]) =>
     NODES.map(
       ({ bin, version }): Reader => [
         `${id}${nodeSuffix(version)}`,
         `${name} (Node ${version})`,
-        (t) => heroflow(bin, t, workers, tables, pinned),
+        (t) => heroflow(bin, t, workers, tables, hold),
       ],
     ),
   ),
@@ -316,14 +391,16 @@ async function dataset(withHeader: boolean): Promise<void> {
   for (let run = 0; run < RUNS; run++) {
     for (const [id, , read] of READERS) {
       if (!selected(id)) continue;
+      const brokerBefore = BROKER_PID === undefined ? Number.NaN : pidCpuSeconds(BROKER_PID);
       const m = await read(topics);
+      m.brokerCpu = BROKER_PID === undefined ? Number.NaN : pidCpuSeconds(BROKER_PID) - brokerBefore;
       if (m.records !== RECORDS)
         console.log(`  (!) ${id} run ${run + 1} read ${m.records} of ${RECORDS} records`);
       const list = results.get(id) ?? [];
       list.push(m);
       results.set(id, list);
       process.stderr.write(
-        `  run ${run + 1} ${id}: ${(RECORDS / m.seconds).toFixed(0)} rec/s, ${m.cpu.toFixed(1)} CPU s, ${m.rssMb.toFixed(0)} MB\n`,
+        `  run ${run + 1} ${id}: ${(RECORDS / m.seconds).toFixed(0)} rec/s, ${m.cpu.toFixed(1)} CPU s, ${m.rssMb.toFixed(0)} MB, broker ${m.brokerCpu.toFixed(1)} CPU s\n`,
       );
     }
   }
@@ -331,8 +408,10 @@ async function dataset(withHeader: boolean): Promise<void> {
     const ms = results.get(id);
     return ms ? RECORDS / median(ms.map((m) => m.seconds)) : undefined;
   };
-  console.log('| reader | records/s | CPU s | peak RSS MB | × kcat | × Python (same tables) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    '| reader | records/s | CPU s | peak RSS MB | broker CPU s | × kcat | × Python (same tables) |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const [id, name] of READERS) {
     const ms = results.get(id);
     if (!ms) continue;
@@ -344,7 +423,7 @@ async function dataset(withHeader: boolean): Promise<void> {
         ? rate('python')
         : undefined;
     console.log(
-      `| ${name} | ${r.toFixed(0)} | ${median(ms.map((m) => m.cpu)).toFixed(1)} | ${median(ms.map((m) => m.rssMb)).toFixed(0)} | ${kcatRate ? (r / kcatRate).toFixed(2) : '–'} | ${peer && !id.startsWith('python') ? (r / peer).toFixed(2) : '–'} |`,
+      `| ${name} | ${r.toFixed(0)} | ${median(ms.map((m) => m.cpu)).toFixed(1)} | ${median(ms.map((m) => m.rssMb)).toFixed(0)} | ${median(ms.map((m) => m.brokerCpu ?? Number.NaN)).toFixed(1)} | ${kcatRate ? (r / kcatRate).toFixed(2) : '–'} | ${peer && !id.startsWith('python') ? (r / peer).toFixed(2) : '–'} |`,
     );
   }
   for (const { version } of NODES) {
@@ -356,6 +435,12 @@ async function dataset(withHeader: boolean): Promise<void> {
     if (oneCore && twoCores)
       console.log(
         `2 workers on a core each / 1 worker on one core, Node ${version}: ${(twoCores / oneCore).toFixed(2)}×`,
+      );
+    const oneQuota = rate(`heroflow1-quota${nodeSuffix(version)}`);
+    const twoQuotas = rate(`heroflow2-quota${nodeSuffix(version)}`);
+    if (oneQuota && twoQuotas)
+      console.log(
+        `2 workers at ${WORKER_CPUS} core each / 1 worker at ${WORKER_CPUS} core, Node ${version}: ${(twoQuotas / oneQuota).toFixed(2)}×`,
       );
   }
   const admin = kafka.admin();
