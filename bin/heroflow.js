@@ -4,15 +4,16 @@ import { existsSync } from 'node:fs';
 
 // V8 takes the young generation's size only at start. Node 24 lets the main thread's grow to 128 MB
 // (Node 20: 32 MB), which a worker fills with kafkajs' short-lived objects: ~95 MB of RSS for no speed
-// (docs/performance.md, "Session 11"). So the process replaces itself once (same pid, same stdio) with the
-// cap, unless the user chose a size (flag or NODE_OPTIONS) or Node has no execve (< 22.15).
+// at 8 MB semi-spaces, and 12–16 MB less again at 4 (docs/performance.md, sessions 11 and 17). So the
+// process replaces itself once (same pid, same stdio) with the cap, unless the user chose a size (flag or
+// NODE_OPTIONS) or Node has no execve (< 22.15).
 const YOUNG_GENERATION = '--max-semi-space-size=';
 // On the same start: kafkajs 2.2.4 schedules a negative delay, which Node 24 turns into 1 ms as Node 20
 // does, but with a TimeoutNegativeWarning on every start (kafkajs issue 1751; README, Requirements).
 const QUIET_KAFKAJS = '--disable-warning=TimeoutNegativeWarning';
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
 const missing = [
-  [YOUNG_GENERATION, `${YOUNG_GENERATION}8`],
+  [YOUNG_GENERATION, `${YOUNG_GENERATION}4`],
   [QUIET_KAFKAJS, QUIET_KAFKAJS],
 ]
   .filter(([prefix]) => !given.some((flag) => flag.startsWith(prefix)))

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, ensureBuilt, ROOT } from '../helpers/cli.js';
 
-const CAP = '--max-semi-space-size=8';
+const CAP = '--max-semi-space-size=4';
 const canExec = typeof (process as { execve?: unknown }).execve === 'function';
 
 // Loaded by every process the run starts (a preload survives the execve with execArgv): it reports the
@@ -50,11 +50,11 @@ test('the process that runs the CLI has the young-generation cap where Node can 
 });
 
 test('a size the user chose on the command line or in NODE_OPTIONS is left alone', () => {
-  const own = run(['--max-semi-space-size=4']);
+  const own = run(['--max-semi-space-size=16']);
   assert.equal(own.status, 0);
   assert.deepEqual(
     own.execArgv.filter((a) => a.startsWith('--max-semi-space-size')),
-    ['--max-semi-space-size=4'],
+    ['--max-semi-space-size=16'],
   );
   const fromEnv = run([], { NODE_OPTIONS: '--max-semi-space-size=32' });
   assert.equal(fromEnv.status, 0);
