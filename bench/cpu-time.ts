@@ -1,19 +1,24 @@
-/** CPU time of this process for the bench scripts (a helper module, not a script). */
+/** CPU time of this process, and of others, for the bench scripts (a helper module, not a script). */
 import { readFileSync } from 'node:fs';
 
-/**
- * CPU ms of this process's main thread (Linux /proc; utime + stime in clock ticks of 10 ms). With the
- * encoder on its own thread, the main thread is the critical path: N / its CPU time is the rate an idle
- * 2-core machine would reach, which the shared machine's wall clock cannot show.
- */
-export function mainThreadCpuMs(): number {
+/** utime + stime of a /proc `stat` file in ms (clock ticks of 10 ms), or NaN when it cannot be read. */
+function statCpuMs(file: string): number {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * CPU ms of this process's main thread (Linux /proc). With the encoder on its own thread, the main thread
+ * is the critical path: N / its CPU time is the rate an idle 2-core machine would reach, which the shared
+ * machine's wall clock cannot show.
+ */
+export function mainThreadCpuMs(): number {
+  return statCpuMs(`/proc/self/task/${process.pid}/stat`);
 }
 
 /** CPU ms of the whole process, every thread. */
@@ -24,11 +29,5 @@ export function processCpuMs(): number {
 
 /** CPU seconds (user + sys, every thread) another process has used so far, or NaN when it cannot be read. */
 export function pidCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
+  return statCpuMs(`/proc/${pid}/stat`) / 1000;
 }
