@@ -23,7 +23,7 @@ import {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Modules the entry scripts share (bench/chaos/ holds modules only). */
-const HELPERS = new Set(['cli-args.ts', 'cpu-time.ts']);
+const HELPERS = new Set(['cli-args.ts', 'cpu-quota.ts', 'cpu-time.ts']);
 /** The entry scripts: bench/*.ts but the helpers. */
 const SCRIPTS = readdirSync(path.join(ROOT, 'bench'))
   .filter((f) => f.endsWith('.ts') && !HELPERS.has(f))
@@ -59,6 +59,7 @@ const MORE: [script: string, argv: string[], flag: string][] = [
   ['kafka-bare-read', ['--records', '5'], '--topics'],
   ['kafka-pipeline', ['--headers', 'some'], '--headers'],
   ['kafka-pipeline', ['--worker-node', '/nonexistent/node'], '--worker-node'],
+  ['kafka-pipeline', ['--worker-cpus', '0'], '--worker-cpus'],
   ['chaos', ['--brokers', 'kafka,pulsar'], '--brokers'],
   // The dash value is taken as --worker-node-args' value, so the error is the bad --records after it.
   ['brokers', ['--worker-node-args', '--cpu-prof', '--records', 'abc'], '--records'],
