@@ -42,11 +42,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { procCpuSeconds } from '../src/bench/resources.js';
 import { pyDumps, simulatorRecords } from '../test/etl/fixtures.js';
 import { ensureBuilt } from '../test/helpers/cli.js';
 import { benchArgs } from './cli-args.js';
 import { cpuQuota } from './cpu-quota.js';
-import { pidCpuSeconds } from './cpu-time.js';
 
 const READER_IDS = [
   'kcat',
@@ -391,9 +391,11 @@ async function dataset(withHeader: boolean): Promise<void> {
   for (let run = 0; run < RUNS; run++) {
     for (const [id, , read] of READERS) {
       if (!selected(id)) continue;
-      const brokerBefore = BROKER_PID === undefined ? Number.NaN : pidCpuSeconds(BROKER_PID);
+      const brokerCpu = () =>
+        (BROKER_PID === undefined ? undefined : procCpuSeconds(BROKER_PID)) ?? Number.NaN;
+      const brokerBefore = brokerCpu();
       const m = await read(topics);
-      m.brokerCpu = BROKER_PID === undefined ? Number.NaN : pidCpuSeconds(BROKER_PID) - brokerBefore;
+      m.brokerCpu = brokerCpu() - brokerBefore;
       if (m.records !== RECORDS)
         console.log(`  (!) ${id} run ${run + 1} read ${m.records} of ${RECORDS} records`);
       const list = results.get(id) ?? [];

@@ -23,7 +23,8 @@ export interface ProcessSummary {
 /** Clock ticks per second of /proc/<pid>/stat: 100 on every Linux the bench targets (getconf CLK_TCK). */
 const TICKS = 100;
 
-function procCpuSeconds(pid: number): number | undefined {
+/** CPU seconds (user + system, every thread) a process has used so far; undefined once it is gone. */
+export function procCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
