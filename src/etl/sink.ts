@@ -51,13 +51,13 @@ import {
 
 /**
  * Packed bytes in flight to the ETL thread before add() waits for it: bounds what the hand-over holds.
- * 8 MiB is four to eight chunks, some 250 ms of the thread's work; every chunk in flight also keeps its
- * deliveries (and the client's fetch buffers behind them) until answered. One worker, 1 M Kafka records,
- * 3 rounds: peak RSS 501–520 MB against 533–546 MB with 16 MiB and 489–503 MB with 4 MiB, wall times
- * within the VM's noise; 4 MiB was slower in 3 of 3 pairs while another job loaded the machine
- * (docs/performance.md, "Session 13").
+ * Every chunk in flight also keeps its deliveries (and the client's fetch buffers behind them) until
+ * answered. 4 MiB is two to four chunks, some 150 ms of the thread's work. Session 13 chose 8 MiB when
+ * the consuming thread was the slower one; since the lean Kafka decoder it is the faster, the hand-over
+ * stays full, and 8 MiB held 15–25 MB more at the same rate (one worker, 1 M Kafka records, 3 interleaved
+ * rounds: docs/performance.md, "Session 18"; 6 MiB sat between).
  */
-export const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+export const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -95,7 +95,10 @@ export class KafkaSubscription implements Subscription {
     this.#queue = new BatchQueue<Delivery>({
       // Room for several fetches: kafkajs fetches nothing while eachBatch waits for room, so a queue that
       // fills with one fetch leaves the network idle while the consumer works (prefetch while it works).
-      capacity: Math.max(10_000, maxBatch * 10),
+      // 4,000 (a worker's maxBatch is 1,000): since kafkajs decodes faster than the ETL thread takes
+      // records, the queue stays full, and each record in it holds its fetch response; 10,000 held 10–15 MB
+      // more at the same rate (performance.md, session 18).
+      capacity: Math.max(4_000, maxBatch * 4),
       resume: () => this.#room.notify(),
     });
     this.#ready = new Promise<void>((resolve, reject) => {
