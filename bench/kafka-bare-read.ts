@@ -4,13 +4,15 @@
  * header looked up, as the worker's adapter does). Prints records/s, CPU µs a record and peak RSS: the
  * floor under any worker built on that client, on this Node.
  *
- *   node --import tsx bench/kafka-bare-read.ts --client kafkajs|platformatic --topics a,b --records N
+ *   node --import tsx bench/kafka-bare-read.ts --client kafkajs|kafkajs-lean|platformatic --topics a,b --records N
  *        [--brokers 127.0.0.1:9092] [--platformatic-dir /tmp/pk2]
  *
  * `--platformatic-dir` loads @platformatic/kafka from a folder that holds an install of it: the project's
  * own is 1.x (2.x needs Node 22), so measuring 2.x means running this under a newer Node
  * (reference/dependencies.md): `scripts/node-from-npm.sh 24.22.3` gives one; docs/performance.md has the runs.
- * Start-up and the group join are not timed: the clock starts at the first message.
+ * `kafkajs-lean` is kafkajs with heroflow's record batch decoder in place of its own, as the worker runs it
+ * (src/brokers/kafka/record-batch-decoder.ts). Start-up and the group join are not timed: the clock starts
+ * at the first message.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -21,7 +23,7 @@ const cli = benchArgs({
   usage: `usage: node --import tsx bench/kafka-bare-read.ts --topics a,b --records N [options]
   --topics a,b              existing topics to read from the beginning (required)
   --records N               records to read, the topics' total (required)
-  --client C                kafkajs or platformatic (default kafkajs)
+  --client C                kafkajs, kafkajs-lean (with heroflow's decoder) or platformatic (default kafkajs)
   --brokers host:port       Kafka bootstrap list, comma-separated (default 127.0.0.1:9092)
   --platformatic-dir DIR    load @platformatic/kafka from an install in DIR (default: the project's)
   --help                    this text`,
@@ -34,7 +36,7 @@ const cli = benchArgs({
   },
 });
 const args = cli.values;
-const client = cli.oneOf('client', ['kafkajs', 'platformatic']);
+const client = cli.oneOf('client', ['kafkajs', 'kafkajs-lean', 'platformatic']);
 const topics = cli.required('topics').split(',');
 const N = cli.wholeNumber('records');
 const brokers = cli.required('brokers').split(',');
@@ -65,7 +67,8 @@ function counted(valueBytes: number): void {
 }
 
 let sink = 0n; // keeps the per-record work from being optimised away
-if (client === 'kafkajs') {
+if (client === 'kafkajs' || client === 'kafkajs-lean') {
+  if (client === 'kafkajs-lean') await import('../src/brokers/kafka/record-batch-decoder.js');
   const kafka = new Kafka({ clientId: 'bare-read', brokers, logLevel: logLevel.NOTHING });
   // The worker's adapter settings (src/brokers/kafka/subscription.ts).
   const consumer = kafka.consumer({ groupId: group, maxBytesPerPartition: 1 << 20, maxWaitTimeInMs: 250 });

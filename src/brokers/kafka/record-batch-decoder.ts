@@ -59,19 +59,35 @@ export type RecordBatchDecoder = (
   fetchDecoder: KafkaDecoder,
 ) => Promise<BatchContext & { records: DecodedRecord[] }>;
 
-const Decoder = require(`${PROTOCOL}/decoder`) as DecoderClass;
-const { KafkaJSPartialMessageError } = require('kafkajs/src/errors') as {
+/** The parts of kafkajs the decoder uses, or undefined when a kafkajs release moved them. */
+interface KafkajsInternals {
+  Decoder: DecoderClass;
   KafkaJSPartialMessageError: new (message: string) => Error;
-};
-const { lookupCodecByAttributes } = require(`${PROTOCOL}/message/compression`) as {
   lookupCodecByAttributes(attributes: number): { decompress(b: Buffer): Promise<Buffer> } | null;
-};
-const TimestampTypes = require(`${PROTOCOL}/timestampTypes`) as {
-  LOG_APPEND_TIME: number;
-  CREATE_TIME: number;
-};
-const kafkajsRecordDecoder = require(`${PROTOCOL}/recordBatch/record/v0/decoder`) as RecordDecoder;
-const BATCH_DECODER_PATH = require.resolve(`${PROTOCOL}/recordBatch/v0/decoder`);
+  TimestampTypes: { LOG_APPEND_TIME: number; CREATE_TIME: number };
+  kafkajsRecordDecoder: RecordDecoder;
+  batchDecoderPath: string;
+  decodeMessagesPath: string;
+}
+function kafkajsInternals(): KafkajsInternals | undefined {
+  try {
+    return {
+      Decoder: require(`${PROTOCOL}/decoder`),
+      KafkaJSPartialMessageError: require('kafkajs/src/errors').KafkaJSPartialMessageError,
+      lookupCodecByAttributes: require(`${PROTOCOL}/message/compression`).lookupCodecByAttributes,
+      TimestampTypes: require(`${PROTOCOL}/timestampTypes`),
+      kafkajsRecordDecoder: require(`${PROTOCOL}/recordBatch/record/v0/decoder`),
+      batchDecoderPath: require.resolve(`${PROTOCOL}/recordBatch/v0/decoder`),
+      decodeMessagesPath: require.resolve(`${PROTOCOL}/requests/fetch/v4/decodeMessages`),
+    };
+  } catch {
+    // Not installed (leanDecoderInstalled() says so, and its test fails): kafkajs decodes as it always did.
+    return undefined;
+  }
+}
+const internals = kafkajsInternals();
+const { Decoder, KafkaJSPartialMessageError, lookupCodecByAttributes, TimestampTypes, kafkajsRecordDecoder } =
+  internals ?? ({} as KafkajsInternals);
 
 const TIMESTAMP_TYPE_FLAG_MASK = 0x8;
 const TRANSACTIONAL_FLAG_MASK = 0x10;
@@ -261,24 +277,22 @@ export const leanRecordBatchDecoder: RecordBatchDecoder = async (fetchDecoder) =
   return { ...recordContext, records };
 };
 
-const fetchDecoderLoaded = (): boolean =>
-  require.cache[require.resolve(`${PROTOCOL}/requests/fetch/v4/decodeMessages`)] !== undefined;
-
 /**
  * Puts the lean decoder where kafkajs' fetch decoding will require it: kafkajs' module is loaded, then its
  * exports replaced (Node's module record stays as Node made it). Returns kafkajs' own, and whether the
  * swap took: not when kafkajs had decoded a fetch before, as its fetch decoding keeps what it required.
  */
-function install(): { kafkajs: RecordBatchDecoder; took: boolean } {
-  const took = !fetchDecoderLoaded();
-  const kafkajs = require(BATCH_DECODER_PATH) as RecordBatchDecoder;
-  const cached = require.cache[BATCH_DECODER_PATH];
+function install(): { kafkajs?: RecordBatchDecoder; took: boolean } {
+  if (!internals) return { took: false };
+  const fetchLoaded = require.cache[internals.decodeMessagesPath] !== undefined;
+  const kafkajs = require(internals.batchDecoderPath) as RecordBatchDecoder;
+  const cached = require.cache[internals.batchDecoderPath];
   if (cached) cached.exports = leanRecordBatchDecoder;
-  return { kafkajs, took: took && cached !== undefined };
+  return { kafkajs, took: !fetchLoaded && cached !== undefined };
 }
 
 const swap = install();
 /** True when kafkajs decodes fetched batches with the lean decoder. */
 export const leanDecoderInstalled = (): boolean => swap.took;
 /** kafkajs' own batch decoder, for the tests that hold the two side by side. */
-export const kafkajsRecordBatchDecoder: RecordBatchDecoder = swap.kafkajs;
+export const kafkajsRecordBatchDecoder = swap.kafkajs as RecordBatchDecoder;
