@@ -1,6 +1,11 @@
 /**
  * The heroflow command line: the only place that wires parts together from configuration.
  * Exit codes: 0 done, 1 failure, 2 bad flags or settings.
+ *
+ * A command's module defines its flags with light imports only, and its action imports the parts it runs
+ * (`await import(...)`) once its settings are read: a process loads one command's libraries, not all of
+ * them. Every worker of a group pays its process's start, and the other commands' libraries were half of
+ * it (docs/performance.md, "What a worker costs to start"; test/cli/startup.test.ts holds the rule).
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';

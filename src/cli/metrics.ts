@@ -1,15 +1,19 @@
-/** Opt-in /metrics for long-running commands: nothing runs unless --metrics-port was given. */
+/**
+ * Opt-in /metrics for long-running commands: nothing runs, and prom-client is not even loaded, unless
+ * --metrics-port was given.
+ */
 import type { Registry } from 'prom-client';
-import { createRegistry, type MetricsServer, serveMetrics } from '../metrics/index.js';
+import type { MetricsServer } from '../metrics/index.js';
 
 export async function maybeServeMetrics(
   port: number | undefined,
   host: string,
-  register: (registry: Registry) => void,
+  register: (registry: Registry) => void | Promise<void>,
 ): Promise<MetricsServer | undefined> {
   if (port === undefined) return undefined;
+  const { createRegistry, serveMetrics } = await import('../metrics/index.js');
   const registry = createRegistry();
-  register(registry);
+  await register(registry);
   const server = await serveMetrics(registry, { host, port });
   console.error(`metrics on ${server.url}`);
   return server;

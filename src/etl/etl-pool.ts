@@ -16,10 +16,10 @@
  * outstanding and later request rejects with the cause.
  */
 import { Worker } from 'node:worker_threads';
+import type { Compression } from './compression.js';
 import type { EtlEngine } from './native-engine.js';
 import type { PackedChunk } from './packed.js';
 import type { TableName } from './schemas.js';
-import type { Compression } from './writer-properties.js';
 
 export interface SegmentOpen {
   topic: string;

@@ -1,6 +1,11 @@
-/** The etl part's face: the worker runtime uses ParquetSink; the rest is for tests, the bench and tools. */
+/**
+ * The etl part's face: the worker runtime uses ParquetSink and the settings name the codecs and engines.
+ * The encoder itself (parquet.ts, table-builder.ts, arrow-schemas.ts) loads apache-arrow and parquet-wasm:
+ * only the ETL thread, tests and the bench import it, by its own modules, so a process that runs the sink
+ * loads neither (docs/performance.md, "What a worker costs to start").
+ */
+export { COMPRESSIONS, type Compression, DEFAULT_COMPRESSION } from './compression.js';
 export { checkEtlEngine, describeEtlEngine, type EtlEngine, fixMallocThresholds } from './native-engine.js';
-export { COMPRESSIONS, type Compression, DEFAULT_COMPRESSION, encodeParquet } from './parquet.js';
 export {
   describeRejection,
   isRejection,
@@ -9,7 +14,7 @@ export {
   type RecordValues,
   type Rejection,
 } from './record.js';
-export { arrowSchema, TABLES, type TableName, type TableSpec } from './schemas.js';
+export { TABLES, type TableName, type TableSpec } from './schemas.js';
 export type { DeliveryRun, WrittenFile } from './segment.js';
 export {
   type LogLevel,
@@ -18,4 +23,3 @@ export {
   type RollPolicy,
   type SinkStats,
 } from './sink.js';
-export { TableBuilder } from './table-builder.js';

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { HeroflowError } from '../errors.js';
-import type { Compression } from './writer-properties.js';
+import type { Compression } from './compression.js';
 
 export const ETL_ENGINES = ['auto', 'native', 'js'] as const;
 export type EtlEngine = (typeof ETL_ENGINES)[number];

@@ -2,22 +2,17 @@
  * Arrow table → Parquet bytes with parquet-wasm (arrow-rs compiled to WebAssembly): the fastest writer
  * measured here (docs/parquet.md), with ZSTD and exact round trips of every seed type.
  *
- * Tables with `timestamp('s')` columns are written with milliseconds (schemas.ts storageSchema) and get
+ * Tables with `timestamp('s')` columns are written with milliseconds (arrow-schemas.ts storageSchema) and get
  * the seed's schema put back into the footer's `ARROW:schema` (arrow-schema-footer.ts), as PyArrow does.
  */
 import { Table as ArrowTable, tableToIPC } from 'apache-arrow';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm';
 import { replaceArrowSchema } from './arrow-schema-footer.js';
+import { arrowSchema } from './arrow-schemas.js';
+import { type Compression, DEFAULT_COMPRESSION } from './compression.js';
 import { NATIVE_ZSTD, zstdParquet } from './native-zstd.js';
-import { arrowSchema, hasSecondsColumn, type TableSpec } from './schemas.js';
-import { type Compression, DEFAULT_COMPRESSION, writerProperties } from './writer-properties.js';
-
-export {
-  COMPRESSIONS,
-  type Compression,
-  DEFAULT_COMPRESSION,
-  writerProperties,
-} from './writer-properties.js';
+import { hasSecondsColumn, type TableSpec } from './schemas.js';
+import { writerProperties } from './writer-properties.js';
 
 const seedSchemas = new Map<TableSpec, string>();
 

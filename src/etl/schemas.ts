@@ -4,22 +4,9 @@
  * PyArrow schema built from `pa.field(name, type)`.
  *
  * A spec is plain data so that one generic column builder per type can be driven by it (columns.ts), and
- * so that tests can compare what readers see against it.
+ * so that tests can compare what readers see against it. Its Arrow form is in arrow-schemas.ts: a process
+ * that only names tables (the consuming thread) does not load apache-arrow.
  */
-import {
-  Bool,
-  type DataType,
-  Field,
-  Int16,
-  List,
-  Schema,
-  TimestampMillisecond,
-  TimestampSecond,
-  Uint8,
-  Uint16,
-  Uint64,
-  Utf8,
-} from 'apache-arrow';
 
 export type ColumnType =
   | 'utf8'
@@ -126,42 +113,6 @@ export const TABLES: readonly TableSpec[] = [
   LIB_SERVER_GAME,
   ETL_META,
 ];
-
-function arrowType(type: ColumnType, storage: boolean): DataType {
-  switch (type) {
-    case 'utf8':
-      return new Utf8();
-    case 'uint8':
-      return new Uint8();
-    case 'uint16':
-      return new Uint16();
-    case 'uint64':
-      return new Uint64();
-    case 'int16':
-      return new Int16();
-    case 'bool':
-      return new Bool();
-    case 'list<utf8>':
-      // PyArrow names the child of pa.list_(pa.string()) "item"; keep it so the schemas compare equal.
-      return new List(new Field('item', new Utf8(), true));
-    case 'timestamp[ms]':
-      return new TimestampMillisecond();
-    case 'timestamp[s]':
-      // Parquet has no seconds unit. The file stores milliseconds (TIMESTAMP(MILLIS), which every reader
-      // sees as a timestamp) and the embedded ARROW:schema says seconds, as PyArrow does (parquet.ts).
-      return storage ? new TimestampMillisecond() : new TimestampSecond();
-  }
-}
-
-/** The seed's Arrow schema of a table (what the file's ARROW:schema metadata records). */
-export function arrowSchema(spec: TableSpec): Schema {
-  return new Schema(spec.columns.map((c) => new Field(c.name, arrowType(c.type, false), true)));
-}
-
-/** The schema of the Arrow table handed to the Parquet encoder: seconds are carried as milliseconds. */
-export function storageSchema(spec: TableSpec): Schema {
-  return new Schema(spec.columns.map((c) => new Field(c.name, arrowType(c.type, true), true)));
-}
 
 export function hasSecondsColumn(spec: TableSpec): boolean {
   return spec.columns.some((c) => c.type === 'timestamp[s]');

@@ -10,13 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Delivery, partitionKey } from '../brokers/types.js';
+import type { Compression } from './compression.js';
 import type { EncodedFile, EtlPool } from './etl-pool.js';
 import { type SegmentStart, segmentPath } from './naming.js';
 import type { EtlEngine } from './native-engine.js';
 import { ChunkPacker } from './packed.js';
 import { messageId } from './record.js';
 import type { TableName } from './schemas.js';
-import type { Compression } from './writer-properties.js';
 
 /**
  * Memory held per delivery beyond its value, measured rather than summed up: an open segment keeps its

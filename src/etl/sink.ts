@@ -35,9 +35,9 @@
 import { type Delivery, partitionKey, type TopicPartition } from '../brokers/types.js';
 import { HeroflowError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
+import type { Compression } from './compression.js';
 import { EtlPool } from './etl-pool.js';
 import type { EtlEngine } from './native-engine.js';
-import type { Compression } from './parquet.js';
 import { checkDelivery, describeRejection, keySizeOf } from './record.js';
 import { TABLES, type TableName } from './schemas.js';
 import {

@@ -3,6 +3,7 @@
  * Row appenders (rows.ts) fetch typed columns by name once, then append values column by column.
  */
 import { makeData, RecordBatch, Struct, Table } from 'apache-arrow';
+import { storageSchema } from './arrow-schemas.js';
 import {
   type AnyColumn,
   BoolColumn,
@@ -14,7 +15,7 @@ import {
   Utf8Column,
   Utf8ListColumn,
 } from './columns.js';
-import { storageSchema, type TableSpec } from './schemas.js';
+import type { TableSpec } from './schemas.js';
 
 export class TableBuilder {
   readonly columns: AnyColumn[];

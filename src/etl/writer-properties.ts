@@ -8,12 +8,8 @@ import {
   type WriterProperties,
   WriterPropertiesBuilder,
 } from 'parquet-wasm';
+import type { Compression } from './compression.js';
 import { TABLES } from './schemas.js';
-
-export const COMPRESSIONS = ['zstd', 'snappy', 'gzip', 'lz4', 'brotli', 'none'] as const;
-export type Compression = (typeof COMPRESSIONS)[number];
-/** ZSTD: files about half the size of SNAPPY's at a similar encode time (docs/parquet.md). */
-export const DEFAULT_COMPRESSION: Compression = 'zstd';
 
 const CODECS: Record<Compression, PwCompression> = {
   zstd: PwCompression.ZSTD,

@@ -7,7 +7,6 @@
 import type { Registry } from 'prom-client';
 import { type Broker, openBroker, UPSTREAM_PARTITIONS, type WireFormat } from '../brokers/index.js';
 import { type Compression, checkEtlEngine, type EtlEngine, type RollPolicy } from '../etl/index.js';
-import { registerFileTimings, registerPublishMetrics, registerWorkerMetrics } from '../metrics/index.js';
 import {
   loadRoster,
   type Roster,
@@ -105,7 +104,11 @@ export class DemoRun {
   }
 
   /** The workers' counters, the per-file timings and the transport's publish counts, read on scrape. */
-  registerMetrics(registry: Registry): void {
+  async registerMetrics(registry: Registry): Promise<void> {
+    // Loaded here: a demo without --metrics-port does not load prom-client.
+    const { registerFileTimings, registerPublishMetrics, registerWorkerMetrics } = await import(
+      '../metrics/index.js'
+    );
     registerWorkerMetrics(registry, () => this.#workers.map((w) => w.stats()));
     this.#fileWritten = registerFileTimings(registry);
     registerPublishMetrics(registry, () => this.#logger?.counts() ?? {});

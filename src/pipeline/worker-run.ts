@@ -17,12 +17,7 @@ import {
   type RollPolicy,
   type TableName,
 } from '../etl/index.js';
-import {
-  type LagProbe,
-  registerFileTimings,
-  registerKafkaLag,
-  registerWorkerMetrics,
-} from '../metrics/index.js';
+import type { LagProbe } from '../metrics/index.js';
 import { type OffsetStore, openOffsetStore } from '../state/index.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
@@ -129,7 +124,11 @@ export class WorkerRun {
    * The worker's metrics on `registry` (its counters, the per-file timings and, for a streaming Kafka
    * group, the consumer lag the cluster reports).
    */
-  registerMetrics(registry: Registry): void {
+  async registerMetrics(registry: Registry): Promise<void> {
+    // Loaded here: a worker without --metrics-port does not load prom-client.
+    const { registerFileTimings, registerKafkaLag, registerWorkerMetrics } = await import(
+      '../metrics/index.js'
+    );
     registerWorkerMetrics(registry, () => [this.stats()]);
     this.#fileWritten = registerFileTimings(registry);
     if (this.#broker.kind === 'kafka' && this.#opts.mode === 'streaming') {

@@ -3,7 +3,8 @@
  *   kafka.partitions.<topic>.state.counts       JSON partition → count
  *   kafka.partitions.<topic>.state.last_offset  JSON partition → last offset, or a plain -1
  */
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { HeroflowError } from '../errors.js';
 import { decodeCounts, decodeLastOffset, encodeCounts, encodeLastOffset } from './codec.js';
 import { ADVANCE_SCRIPT } from './redis-advance.js';
@@ -25,6 +26,9 @@ export class RedisOffsetStore implements OffsetStore {
 
   constructor(url: string, options: { connectTimeoutMs?: number } = {}) {
     this.url = redact(url);
+    // ioredis is loaded by the first store, not by importing the state part: a streaming worker has
+    // none, and skips its load (docs/performance.md, "What a worker costs to start").
+    const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
     // A state store that cannot be reached must fail the command, not queue writes forever.
     this.#redis = new Redis(url, {
       lazyConnect: true,

@@ -8,7 +8,7 @@
  * Each batch is a whole Worker lifetime (join, seek, consume, flush, leave): a batch job between triggers
  * holds no partitions, so other members and the next trigger find the group free.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   type Broker,
   type Delivery,
@@ -108,6 +108,8 @@ export class TriggerChannel {
   }
 
   static async open(redisUrl: string, channel: string): Promise<TriggerChannel> {
+    // Loaded here: only a triggered batch run needs ioredis, and a worker that does not skips its load.
+    const { Redis } = await import('ioredis');
     const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 10_000, maxRetriesPerRequest: 3 });
     redis.on('error', () => {});
     const t = new TriggerChannel(redis);

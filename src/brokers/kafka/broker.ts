@@ -27,6 +27,7 @@ import { connectWithRetry, retryWhile } from '../util/retry.js';
 import { publishRejection } from './delivery.js';
 // Swaps kafkajs' record batch decoder for the lean one before any consumer fetches (the file says why).
 import './record-batch-decoder.js';
+import './request-queue-timer.js';
 import { KafkaSubscription } from './subscription.js';
 import type { KafkaSettings } from './url.js';
 

@@ -5,18 +5,9 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  brokerTable,
-  killOwnChildren,
-  loadWorkload,
-  type RunResult,
-  readReport,
-  runBench,
-  updateDocs,
-  writeReport,
-} from '../../bench/index.js';
+import type { RunResult } from '../../bench/index.js';
 import { brokerKind, redactUrl } from '../../brokers/index.js';
-import { createProgress, type Progress } from '../progress.js';
+import type { Progress } from '../progress.js';
 import { onStopSignal } from '../signals.js';
 
 /** The plain servers of scripts/services.sh up (docs/services.md), and the in-process broker. */
@@ -76,6 +67,7 @@ export function registerBench(program: Command): void {
               '--report only regenerates a table: give --update-docs FILE with it.',
             );
           }
+          const { readReport, updateDocs } = await import('../../bench/index.js');
           // Several reports (comma-separated) make one table: brokers benched in separate runs.
           const files = o.report.split(',');
           const reports = await Promise.all(files.map((f) => readReport(f)));
@@ -94,6 +86,9 @@ export function registerBench(program: Command): void {
           .map((u) => u.trim())
           .filter(Boolean);
         for (const u of urls) brokerKind(u); // HF_BROKER_URL (exit 2) before anything runs
+        const { brokerTable, killOwnChildren, loadWorkload, runBench, updateDocs, writeReport } =
+          await import('../../bench/index.js');
+        const { createProgress } = await import('../progress.js');
         const workload = await loadWorkload(o.workload);
         let bar: Progress | undefined;
         // A bench cut short writes no report; what matters is that its workers and private servers go too.

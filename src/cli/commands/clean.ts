@@ -3,8 +3,6 @@
  * Redis keys REDIS_EXPIRY seconds after its `Cleaning Game Records`. Stops on SIGINT/SIGTERM.
  */
 import type { Command } from 'commander';
-import { openBroker } from '../../brokers/index.js';
-import { openGameStore, runCleaner } from '../../server/index.js';
 import { addSettings, readSettings } from '../options.js';
 import { untilSignal } from '../signals.js';
 import { table } from '../summary.js';
@@ -30,7 +28,10 @@ export function registerClean(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async () => {
     const s = readSettings(cmd, SETTING_NAMES);
-    const store = await openGameStore(sharedStateUrl(s));
+    const url = sharedStateUrl(s);
+    const { openBroker } = await import('../../brokers/index.js');
+    const { openGameStore, runCleaner } = await import('../../server/index.js');
+    const store = await openGameStore(url);
     const broker = await openBroker(s.broker);
     const abort = new AbortController();
     try {

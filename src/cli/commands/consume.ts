@@ -7,11 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { openBroker } from '../../brokers/index.js';
 import type { Delivery } from '../../brokers/types.js';
 import { isHeroflowError } from '../../errors.js';
-import { printEvent } from '../../loadgen/index.js';
-import { createCliLog } from '../log.js';
 import { addSettings, readSettings } from '../options.js';
 import { writeStdout } from '../stdout.js';
 import { brokerUrlFrom } from './produce.js';
@@ -37,8 +34,12 @@ export function registerConsume(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async (topic: string) => {
     const s = readSettings(cmd, SETTING_NAMES);
+    const url = brokerUrlFrom(s.brokers, s.broker);
+    const { openBroker } = await import('../../brokers/index.js');
+    const { printEvent } = await import('../../loadgen/index.js');
+    const { createCliLog } = await import('../log.js');
     const log = createCliLog(s.logLevel, 'heroflow.consume');
-    const broker = await openBroker(brokerUrlFrom(s.brokers, s.broker), {
+    const broker = await openBroker(url, {
       log,
       clientId: 'heroflow-consume',
     });

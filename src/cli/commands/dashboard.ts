@@ -4,7 +4,6 @@
  * publish/consume/ack rates, dead letters and files. Runs until SIGINT/SIGTERM.
  */
 import type { Command } from 'commander';
-import { startDashboard } from '../../dashboard/index.js';
 import { addSettings, readSettings } from '../options.js';
 import { untilSignal } from '../signals.js';
 
@@ -19,6 +18,7 @@ export function registerDashboard(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async () => {
     const s = readSettings(cmd, SETTING_NAMES);
+    const { startDashboard } = await import('../../dashboard/index.js');
     const dashboard = await startDashboard({
       targets: s.scrape,
       host: s.dashboardHost,

@@ -4,8 +4,6 @@
  */
 import type { Command } from 'commander';
 import { HeroflowError } from '../../errors.js';
-import { openGameStore, pullHeroes, storedHeroes } from '../../server/index.js';
-import { loadRoster } from '../../simulator/index.js';
 import { addSettings, readSettings } from '../options.js';
 
 const SETTING_NAMES = ['heroes', 'apiToken', 'gameState', 'redisHost', 'redisPort', 'redisDb'] as const;
@@ -39,6 +37,8 @@ export function registerDb(program: Command): void {
   cmd.action(async () => {
     const s = readSettings(cmd, SETTING_NAMES);
     const url = sharedStateUrl(s);
+    const { openGameStore, pullHeroes, storedHeroes } = await import('../../server/index.js');
+    const { loadRoster } = await import('../../simulator/index.js');
     const roster = s.heroes
       ? await loadRoster(s.heroes)
       : s.apiToken

@@ -1,12 +1,8 @@
 /** `heroflow demo`: the whole pipeline in one process (src/pipeline/demo-run.ts), with progress and a summary. */
 import type { Command } from 'commander';
 import { parseSetting, resolveOutputUrl } from '../../config/index.js';
-import { startDashboard } from '../../dashboard/index.js';
-import { DemoRun } from '../../pipeline/index.js';
-import { createCliLog } from '../log.js';
-import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings } from '../options.js';
-import { createProgress, type Progress } from '../progress.js';
+import type { Progress } from '../progress.js';
 import { untilSignal } from '../signals.js';
 import { printDemoSummary } from '../summary.js';
 
@@ -53,11 +49,17 @@ export function registerDemo(program: Command): void {
         : flags.dashboard === true
           ? 3005
           : parseSetting('dashboardPort', flags.dashboard);
+    const outputUrl = resolveOutputUrl(s.out, s.outputFs);
+    const { DemoRun } = await import('../../pipeline/index.js');
+    const { startDashboard } = await import('../../dashboard/index.js');
+    const { createCliLog } = await import('../log.js');
+    const { maybeServeMetrics } = await import('../metrics.js');
+    const { createProgress } = await import('../progress.js');
     let gamesBar: Progress | undefined;
     let etlBar: Progress | undefined;
     const run = await DemoRun.open({
       brokerUrl: s.broker,
-      outputUrl: resolveOutputUrl(s.out, s.outputFs),
+      outputUrl,
       players: s.players,
       gamesPerPlayer: s.games,
       workers: s.workers,

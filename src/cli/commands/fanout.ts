@@ -7,7 +7,6 @@
  */
 import type { Command } from 'commander';
 import { HeroflowError } from '../../errors.js';
-import { createCliLog } from '../log.js';
 import { addSettings, readSettings } from '../options.js';
 
 const SETTING_NAMES = ['broker', 'topics', 'logLevel'] as const;
@@ -41,8 +40,8 @@ export function registerFanout(program: Command): void {
     if (!(cacheMs >= 0) || !(every >= 0)) {
       throw new HeroflowError('HF_CONFIG_INVALID', '--cache-ms and --every must be non-negative numbers.');
     }
+    const { createCliLog } = await import('../log.js');
     const log = createCliLog(s.logLevel, 'heroflow.fanout');
-    // Loaded here so that other commands never pull in ioredis.
     const { FanoutMiddleware } = await import('../../brokers/redis/index.js');
     const mw = new FanoutMiddleware({ url: s.broker, topics: s.topics, pick: flags.pick, cacheMs, log });
     await mw.start();

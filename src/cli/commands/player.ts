@@ -1,7 +1,5 @@
 /** `heroflow player`: one bot, upstream's client loop (CLIENT_GAMES games against the server). */
 import type { Command } from 'commander';
-import { openSimulatorLogger } from '../../pipeline/index.js';
-import { Player } from '../../player/index.js';
 import { addSettings, readSettings } from '../options.js';
 import { table } from '../summary.js';
 
@@ -32,6 +30,8 @@ export function registerPlayer(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async () => {
     const s = readSettings(cmd, SETTING_NAMES);
+    const { openSimulatorLogger } = await import('../../pipeline/index.js');
+    const { Player } = await import('../../player/index.js');
     const { logger, broker } = await openSimulatorLogger(s);
     const started = Date.now();
     try {

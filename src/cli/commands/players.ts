@@ -1,9 +1,6 @@
 /** `heroflow players`: many bots in one process, for load; a progress line and a summary. */
 import type { Command } from 'commander';
-import { openSimulatorLogger } from '../../pipeline/index.js';
-import { runFleet } from '../../player/index.js';
 import { addSettings, readSettings } from '../options.js';
-import { createProgress } from '../progress.js';
 import { table } from '../summary.js';
 import { serverUrlOf } from './player.js';
 
@@ -28,6 +25,9 @@ export function registerPlayers(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async () => {
     const s = readSettings(cmd, SETTING_NAMES);
+    const { openSimulatorLogger } = await import('../../pipeline/index.js');
+    const { runFleet } = await import('../../player/index.js');
+    const { createProgress } = await import('../progress.js');
     const { logger, broker } = await openSimulatorLogger(s);
     const started = Date.now();
     const bar = createProgress('games', s.botCount * s.games, 'player-games');

@@ -5,18 +5,9 @@
  * while it runs; exits 0 once every experiment terminated, or keeps serving /metrics with --keep-metrics.
  */
 import type { Command } from 'commander';
-import { openBroker } from '../../brokers/index.js';
+import type { Broker } from '../../brokers/types.js';
 import { HeroflowError } from '../../errors.js';
-import {
-  DEFAULT_RESEARCHER,
-  type ExperimentSpec,
-  expectedEvents,
-  expectedRate,
-  readLoadFile,
-  runProducer,
-} from '../../loadgen/index.js';
-import { createRegistry, registerProducerMetrics, serveMetrics } from '../../metrics/index.js';
-import { createCliLog } from '../log.js';
+import type { ExperimentSpec } from '../../loadgen/index.js';
 import { addSettings, readSettings } from '../options.js';
 import { untilSignal } from '../signals.js';
 
@@ -102,6 +93,12 @@ export function registerProduce(program: Command): void {
         `Invalid --lower-threshold (env HEROFLOW_LOWER_THRESHOLD): ${s.lowerThreshold} is above --upper-threshold ${s.upperThreshold}; expected lower ≤ upper.`,
       );
     }
+    const { DEFAULT_RESEARCHER, expectedEvents, expectedRate, readLoadFile, runProducer } = await import(
+      '../../loadgen/index.js'
+    );
+    const { createRegistry, registerProducerMetrics, serveMetrics } = await import('../../metrics/index.js');
+    const { openBroker } = await import('../../brokers/index.js');
+    const { createCliLog } = await import('../log.js');
     const experiments: ExperimentSpec[] =
       s.configFile !== undefined
         ? readLoadFile(s.configFile)
@@ -123,7 +120,7 @@ export function registerProduce(program: Command): void {
     const metrics = registerProducerMetrics(registry);
     const metricsServer = await serveMetrics(registry, { host: s.metricsHost, port: s.producerMetricsPort });
     console.error(`metrics on ${metricsServer.url}`);
-    let broker: Awaited<ReturnType<typeof openBroker>> | undefined;
+    let broker: Broker | undefined;
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);

@@ -6,9 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { openBroker } from '../../brokers/index.js';
-import { HEADER_MSG_ID, type Message } from '../../brokers/types.js';
-import { createCliLog } from '../log.js';
+import type { Message } from '../../brokers/types.js';
 import { addSettings, readSettings } from '../options.js';
 
 const SETTING_NAMES = ['broker', 'key', 'logLevel'] as const;
@@ -27,6 +25,8 @@ export function registerPub(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async (topic: string) => {
     const s = readSettings(cmd, SETTING_NAMES);
+    const { openBroker, HEADER_MSG_ID } = await import('../../brokers/index.js');
+    const { createCliLog } = await import('../log.js');
     const log = createCliLog(s.logLevel, 'heroflow.pub');
     const broker = await openBroker(s.broker, { log });
     let published = 0;

@@ -3,10 +3,10 @@
  * DuckDB, from the same --out / OUTPUT_DIR / OUTPUT_FS the worker wrote to (local or object store).
  */
 import type { Command } from 'commander';
-import { openBroker } from '../../brokers/index.js';
 import { resolveOutputUrl } from '../../config/index.js';
 import { HeroflowError } from '../../errors.js';
-import { findQuestion, formatResult, QUESTIONS, readDeadLetters, runQuery } from '../../query/index.js';
+// The questions alone (no imports): the help text lists them; the query engine loads in the action.
+import { findQuestion, QUESTIONS } from '../../query/questions.js';
 import { addSettings, readSettings } from '../options.js';
 import { writeStdout } from '../stdout.js';
 
@@ -49,8 +49,11 @@ export function registerQuery(program: Command): void {
     if (!question && s.querySql === undefined) {
       throw new HeroflowError('HF_USAGE', `Name a question (${NAMES}) or give --sql "SELECT …".`);
     }
+    const outputUrl = resolveOutputUrl(s.out, s.outputFs);
+    const { formatResult, readDeadLetters, runQuery } = await import('../../query/index.js');
+    const { openBroker } = await import('../../brokers/index.js');
     const result = await runQuery({
-      outputUrl: resolveOutputUrl(s.out, s.outputFs),
+      outputUrl,
       question,
       sql: s.querySql,
       params: { limit: s.queryLimit, buckets: s.queryBuckets },

@@ -5,11 +5,6 @@
  */
 import type { Command } from 'commander';
 import { HeroflowError } from '../../errors.js';
-import { registerPublishMetrics, registerServerMetrics } from '../../metrics/index.js';
-import { openSimulatorLogger } from '../../pipeline/index.js';
-import { ensureHeroes, GameServer, openGameStore } from '../../server/index.js';
-import { loadRoster } from '../../simulator/index.js';
-import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings } from '../options.js';
 import { untilSignal } from '../signals.js';
 import { table } from '../summary.js';
@@ -43,6 +38,11 @@ export function registerServer(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async () => {
     const s = readSettings(cmd, SETTING_NAMES);
+    const { ensureHeroes, GameServer, openGameStore } = await import('../../server/index.js');
+    const { openSimulatorLogger } = await import('../../pipeline/index.js');
+    const { loadRoster } = await import('../../simulator/index.js');
+    const { registerPublishMetrics, registerServerMetrics } = await import('../../metrics/index.js');
+    const { maybeServeMetrics } = await import('../metrics.js');
     const store = await openGameStore(s.gameState ?? 'memory://');
     const { logger, broker } = await openSimulatorLogger(s);
     try {

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { resolveOutputUrl } from '../../config/index.js';
 import { HeroflowError } from '../../errors.js';
 import { describeEtlEngine } from '../../etl/index.js';
-import { WorkerRun } from '../../pipeline/index.js';
-import { createCliLog } from '../log.js';
 import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings, settingSource } from '../options.js';
 import { onStopSignals } from '../signals.js';
@@ -55,6 +53,8 @@ export function registerWorker(program: Command): void {
         'Invalid --roll-rows (env HEROFLOW_ROLL_ROWS) with --mode batch: batch mode writes a file every --batch-size (env BATCH_SIZE) messages of a partition, as upstream does. Set --batch-size instead, or use --mode streaming.',
       );
     }
+    const { createCliLog } = await import('../log.js');
+    const { WorkerRun } = await import('../../pipeline/index.js');
     const log = createCliLog(s.logLevel, 'heroflow.worker');
     const run = await WorkerRun.open({
       brokerUrl: s.broker,

@@ -9,27 +9,11 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openBroker } from '../../brokers/index.js';
 import type { Message } from '../../brokers/types.js';
 import { HeroflowError } from '../../errors.js';
-import {
-  createSeedProcessors,
-  type DiscoverySource,
-  encodePayload,
-  FileDiscovery,
-  type LogFn,
-  PermitPool,
-  RestDiscovery,
-  readWorkloadsFile,
-  registerWorkloadMetrics,
-  serveWorkloadsRest,
-  shutdownInOrder,
-  UPSTREAM_POOL,
-  WorkloadManager,
-} from '../../workloads/index.js';
+import type { DiscoverySource, LogFn } from '../../workloads/index.js';
+// spec.js alone needs only zod; the rest of workloads/ (yaml, prom-client, brokers) loads in the action.
 import { processorSettingsSchema } from '../../workloads/spec.js';
-import { createCliLog } from '../log.js';
-import { maybeServeMetrics } from '../metrics.js';
 import { addSettings, readSettings } from '../options.js';
 import { onStopSignal } from '../signals.js';
 
@@ -73,6 +57,7 @@ const fileExtras = z.object({
 
 async function readExtras(path: string | undefined): Promise<z.output<typeof fileExtras>> {
   if (!path) return {};
+  const { readWorkloadsFile } = await import('../../workloads/index.js');
   const { doc } = await readWorkloadsFile(path);
   const r = fileExtras.safeParse(doc);
   if (r.success) return r.data;
@@ -95,6 +80,22 @@ export function registerWorkloads(program: Command): void {
         'Invalid heroflow workloads: no workloads source; give --workloads FILE (env HEROFLOW_WORKLOADS) and/or --rest-port PORT (env HEROFLOW_REST_PORT).',
       );
     }
+    const {
+      createSeedProcessors,
+      encodePayload,
+      FileDiscovery,
+      PermitPool,
+      RestDiscovery,
+      readWorkloadsFile,
+      registerWorkloadMetrics,
+      serveWorkloadsRest,
+      shutdownInOrder,
+      UPSTREAM_POOL,
+      WorkloadManager,
+    } = await import('../../workloads/index.js');
+    const { openBroker } = await import('../../brokers/index.js');
+    const { createCliLog } = await import('../log.js');
+    const { maybeServeMetrics } = await import('../metrics.js');
     const log = createCliLog(s.logLevel, 'heroflow.workloads') as LogFn;
     // Read the file once before anything opens: a bad file stops the command (exit 2), not a later poll.
     const extras = await readExtras(s.workloadsFile);
