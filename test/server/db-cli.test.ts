@@ -14,6 +14,7 @@ import { buildProgram, main } from '../../src/cli/index.js';
 import { SETTINGS } from '../../src/config/index.js';
 import { isHeroflowError } from '../../src/errors.js';
 import { pullHeroes } from '../../src/server/index.js';
+import { runCli } from '../helpers/cli.js';
 import { skipUnlessService } from '../helpers/services.js';
 
 const entry = (id: number) => ({
@@ -81,6 +82,14 @@ describe('db load', async () => {
 
   it('refuses a memory:// state (nothing outside a server could read it)', async () => {
     assert.equal(await main(['node', 'heroflow', 'db', 'load', '--state', 'memory://']), 2);
+  });
+
+  it('says an unreachable Redis is missing, and exits (the real binary: nothing keeps it alive)', () => {
+    // Port 1 on loopback refuses at once; ioredis used to go on reconnecting after the error.
+    const r = runCli(['db', 'load', '--state', 'redis://127.0.0.1:1/0'], {}, { timeoutMs: 60_000 });
+    assert.equal(r.signal, null, `still running at the timeout: ${r.stderr}`);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /HF_SERVICE_MISSING/);
   });
 
   it('pulls ids 1, 2, … from the API until "invalid id"', async () => {

@@ -52,6 +52,8 @@ export class RedisGameStore implements GameStore {
     try {
       await this.redis.connect();
     } catch (cause) {
+      // ioredis would go on reconnecting, and keep the process that reports the failure alive.
+      this.redis.disconnect();
       throw new HeroflowError(
         'HF_SERVICE_MISSING',
         `game state ${this.url} is unreachable (${(cause as Error).message}); start Redis (scripts/services.sh up redis) or use --state memory://.`,
