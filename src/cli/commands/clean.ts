@@ -3,6 +3,7 @@
  * Redis keys REDIS_EXPIRY seconds after its `Cleaning Game Records`. Stops on SIGINT/SIGTERM.
  */
 import type { Command } from 'commander';
+import { openBroker } from '../../brokers/index.js';
 import { addSettings, readSettings } from '../options.js';
 import { untilSignal } from '../signals.js';
 import { table } from '../summary.js';
@@ -29,7 +30,6 @@ export function registerClean(program: Command): void {
   cmd.action(async () => {
     const s = readSettings(cmd, SETTING_NAMES);
     const url = sharedStateUrl(s);
-    const { openBroker } = await import('../../brokers/index.js');
     const { openGameStore, runCleaner } = await import('../../server/index.js');
     const store = await openGameStore(url);
     const broker = await openBroker(s.broker);

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { openBroker } from '../../brokers/index.js';
 import type { Delivery } from '../../brokers/types.js';
 import { isHeroflowError } from '../../errors.js';
 import { addSettings, readSettings } from '../options.js';
@@ -35,7 +36,6 @@ export function registerConsume(program: Command): void {
   cmd.action(async (topic: string) => {
     const s = readSettings(cmd, SETTING_NAMES);
     const url = brokerUrlFrom(s.brokers, s.broker);
-    const { openBroker } = await import('../../brokers/index.js');
     const { printEvent } = await import('../../loadgen/index.js');
     const { createCliLog } = await import('../log.js');
     const log = createCliLog(s.logLevel, 'heroflow.consume');

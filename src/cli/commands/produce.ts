@@ -5,6 +5,7 @@
  * while it runs; exits 0 once every experiment terminated, or keeps serving /metrics with --keep-metrics.
  */
 import type { Command } from 'commander';
+import { openBroker } from '../../brokers/index.js';
 import type { Broker } from '../../brokers/types.js';
 import { HeroflowError } from '../../errors.js';
 import type { ExperimentSpec } from '../../loadgen/index.js';
@@ -97,7 +98,6 @@ export function registerProduce(program: Command): void {
       '../../loadgen/index.js'
     );
     const { createRegistry, registerProducerMetrics, serveMetrics } = await import('../../metrics/index.js');
-    const { openBroker } = await import('../../brokers/index.js');
     const { createCliLog } = await import('../log.js');
     const experiments: ExperimentSpec[] =
       s.configFile !== undefined

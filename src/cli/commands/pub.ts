@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { HEADER_MSG_ID, openBroker } from '../../brokers/index.js';
 import type { Message } from '../../brokers/types.js';
 import { addSettings, readSettings } from '../options.js';
 
@@ -25,7 +26,6 @@ export function registerPub(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async (topic: string) => {
     const s = readSettings(cmd, SETTING_NAMES);
-    const { openBroker, HEADER_MSG_ID } = await import('../../brokers/index.js');
     const { createCliLog } = await import('../log.js');
     const log = createCliLog(s.logLevel, 'heroflow.pub');
     const broker = await openBroker(s.broker, { log });

@@ -3,6 +3,7 @@
  * DuckDB, from the same --out / OUTPUT_DIR / OUTPUT_FS the worker wrote to (local or object store).
  */
 import type { Command } from 'commander';
+import { openBroker } from '../../brokers/index.js';
 import { resolveOutputUrl } from '../../config/index.js';
 import { HeroflowError } from '../../errors.js';
 // The questions alone (no imports): the help text lists them; the query engine loads in the action.
@@ -51,7 +52,6 @@ export function registerQuery(program: Command): void {
     }
     const outputUrl = resolveOutputUrl(s.out, s.outputFs);
     const { formatResult, readDeadLetters, runQuery } = await import('../../query/index.js');
-    const { openBroker } = await import('../../brokers/index.js');
     const result = await runQuery({
       outputUrl,
       question,

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { openBroker } from '../../brokers/index.js';
 import type { Delivery } from '../../brokers/types.js';
 import { addSettings, readSettings } from '../options.js';
 import { writeStdout } from '../stdout.js';
@@ -28,7 +29,6 @@ export function registerSub(program: Command): void {
   addSettings(cmd, SETTING_NAMES);
   cmd.action(async (topic: string) => {
     const s = readSettings(cmd, SETTING_NAMES);
-    const { openBroker } = await import('../../brokers/index.js');
     const { createCliLog } = await import('../log.js');
     const log = createCliLog(s.logLevel, 'heroflow.sub');
     const broker = await openBroker(s.broker, { log });

@@ -9,6 +9,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { openBroker } from '../../brokers/index.js';
 import type { Message } from '../../brokers/types.js';
 import { HeroflowError } from '../../errors.js';
 import type { DiscoverySource, LogFn } from '../../workloads/index.js';
@@ -55,10 +56,8 @@ const fileExtras = z.object({
     .optional(),
 });
 
-async function readExtras(path: string | undefined): Promise<z.output<typeof fileExtras>> {
-  if (!path) return {};
-  const { readWorkloadsFile } = await import('../../workloads/index.js');
-  const { doc } = await readWorkloadsFile(path);
+/** The file's keys beside `workloads` (pool, processor defaults, seed), from the document read once. */
+function parseExtras(path: string, doc: unknown): z.output<typeof fileExtras> {
   const r = fileExtras.safeParse(doc);
   if (r.success) return r.data;
   const why = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -93,13 +92,13 @@ export function registerWorkloads(program: Command): void {
       UPSTREAM_POOL,
       WorkloadManager,
     } = await import('../../workloads/index.js');
-    const { openBroker } = await import('../../brokers/index.js');
     const { createCliLog } = await import('../log.js');
     const { maybeServeMetrics } = await import('../metrics.js');
     const log = createCliLog(s.logLevel, 'heroflow.workloads') as LogFn;
     // Read the file once before anything opens: a bad file stops the command (exit 2), not a later poll.
-    const extras = await readExtras(s.workloadsFile);
-    const initial = s.workloadsFile ? (await readWorkloadsFile(s.workloadsFile)).workloads : [];
+    const file = s.workloadsFile ? await readWorkloadsFile(s.workloadsFile) : undefined;
+    const extras = s.workloadsFile && file ? parseExtras(s.workloadsFile, file.doc) : {};
+    const initial = file?.workloads ?? [];
     const pool = new PermitPool({
       globalPermitLimit:
         s.globalPermitLimit ?? extras.pool?.globalPermitLimit ?? UPSTREAM_POOL.globalPermitLimit,
